@@ -1,0 +1,16 @@
+//! kaigiroku: draft minutes (会議録) of Japanese committee meetings from their
+//! recordings, entirely offline. See ARCHITECTURE.md for the code map.
+//!
+//! Stages, each a module with its own error type:
+//! `audio` (file → [`types::Audio`]) → `transcribe` (→ [`types::Segment`]s).
+//! `model` installs the weights those stages load; `meeting` reads the
+//! clerk's description of the meeting; `metrics` scores text against truth; `render` writes outputs atomically.
+
+pub mod atomic;
+pub mod audio;
+pub mod meeting;
+pub mod metrics;
+pub mod model;
+pub mod render;
+pub mod transcribe;
+pub mod types;

