@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building kaigiroku needs and is missing: cmake and clang for
+# whisper.cpp (built from source by whisper-rs), libclang for its bindings,
+# ALSA headers for live recording, pip for model installation.
+# Safe to run again: it installs only what is not there.
+set -euo pipefail
+
+packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust from rustup.rs" >&2; exit 1; }
+python3 -m pip --version >/dev/null 2>&1 || { echo "setup: python3 -m pip not available" >&2; exit 1; }

