@@ -17,6 +17,9 @@ between runs.
 
 script.toml format (see samples/kaigi-2022-01/script.toml for a full example):
 
+    base = "../other/script.toml"   # optional: inherit every top-level key of that script;
+                             # keys given here replace the inherited ones (whole tables)
+
     [audio]                  # all optional
     sample_rate = 16000      # output rate; must divide 48000
     lead_in = 0.5            # seconds of silence before the first utterance
@@ -282,10 +285,37 @@ def num(d: dict, key: str, default: float | None = None) -> float:
     return float(v)
 
 
+def load_script(path: Path) -> dict:
+    """Load a script.toml; a top-level `base` names another script (relative to this file's
+    directory) whose top-level keys this one inherits and may replace (tables are replaced
+    whole, not merged), e.g. a noisy twin that adds only [noise]."""
+    chain: list[Path] = []
+    layers: list[dict] = []
+    while True:
+        path = path.resolve()
+        if path in chain:
+            die(f"script base cycle: {' -> '.join(str(p) for p in chain + [path])}")
+        chain.append(path)
+        try:
+            with open(path, "rb") as f:
+                layer = tomllib.load(f)
+        except OSError as e:
+            die(f"cannot read script {path}: {e}")
+        layers.append(layer)
+        base = layer.get("base")
+        if base is None:
+            break
+        if not isinstance(base, str) or not base:
+            die(f"{path}: base must be a path string")
+        path = path.parent / base
+    script: dict = {}
+    for layer in reversed(layers):
+        script.update({k: v for k, v in layer.items() if k != "base"})
+    return script
+
+
 def generate(meeting_dir: Path, out_dir: Path, cache_dir: Path, dic: Path) -> None:
-    script_path = meeting_dir / "script.toml"
-    with open(script_path, "rb") as f:
-        script = tomllib.load(f)
+    script = load_script(meeting_dir / "script.toml")
 
     audio = script.get("audio", {})
     rate = int(audio.get("sample_rate", 16000))
