@@ -8,9 +8,12 @@
 
 pub mod atomic;
 pub mod audio;
+pub mod draft;
 pub mod meeting;
 pub mod metrics;
+pub mod minutes;
 pub mod model;
 pub mod render;
+pub mod speakers;
 pub mod transcribe;
 pub mod types;

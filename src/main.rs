@@ -32,7 +32,7 @@ enum Command {
         #[command(subcommand)]
         command: ModelCommand,
     },
-    /// Transcribe a recording (16 kHz WAV) to DIR/transcript.json.
+    /// Transcribe a recording (WAV, MP3, M4A, FLAC, OGG, Opus) to DIR/transcript.{json,srt,vtt}.
     Transcribe {
         audio: PathBuf,
         /// The meeting's description (meeting.toml): its vocabulary guides recognition.
@@ -50,6 +50,9 @@ enum Command {
         /// whisper.cpp threads [default: all cores].
         #[arg(long)]
         threads: Option<u32>,
+        /// Decode the whole recording, silence included (no voice activity detection).
+        #[arg(long)]
+        no_vad: bool,
     },
 }
 
@@ -87,7 +90,16 @@ fn main() -> Result<()> {
             model,
             beam,
             threads,
-        } => transcribe(&audio, meeting.as_deref(), output, &model, beam, threads),
+            no_vad,
+        } => transcribe(TranscribeArgs {
+            audio,
+            meeting,
+            output,
+            model,
+            beam,
+            threads,
+            vad: !no_vad,
+        }),
     }
 }
 
@@ -175,62 +187,97 @@ fn list() -> Result<()> {
     Ok(())
 }
 
-fn transcribe(
-    audio_path: &Path,
-    meeting_path: Option<&Path>,
+struct TranscribeArgs {
+    audio: PathBuf,
+    meeting: Option<PathBuf>,
     output: Option<PathBuf>,
-    model: &str,
+    model: String,
     beam: u32,
     threads: Option<u32>,
-) -> Result<()> {
+    vad: bool,
+}
+
+fn transcribe(args: TranscribeArgs) -> Result<()> {
     let started = Instant::now();
-    let meeting = meeting_path.map(Meeting::load).transpose()?;
-    let model_path = ModelStore::from_env().whisper_model(model)?;
-    let audio = audio::load_wav(audio_path)?;
-    let mut builder = Transcriber::builder(&model_path).beam_size(beam);
-    if let Some(threads) = threads {
+    let meeting = args.meeting.as_deref().map(Meeting::load).transpose()?;
+    let store = ModelStore::from_env();
+    let model_path = store.whisper_model(&args.model)?;
+    let vad_path = if args.vad {
+        Some(store.vad_model()?)
+    } else {
+        None
+    };
+    let audio = audio::load(&args.audio)?;
+    for warning in &audio.warnings {
+        eprintln!("warning: {}: {warning}", args.audio.display());
+    }
+    let mut builder = Transcriber::builder(&model_path)
+        .beam_size(args.beam)
+        .vad_model(vad_path.as_deref());
+    if let Some(threads) = args.threads {
         builder = builder.threads(threads);
     }
     if let Some(meeting) = &meeting {
         builder = builder.vocabulary(&meeting.vocabulary());
     }
-    let transcriber = builder.build()?;
+    let mut transcriber = builder.build()?;
 
-    let bar = ProgressBar::new(100);
+    let bar = ProgressBar::new(1);
     bar.set_style(
-        ProgressStyle::with_template("transcribing {bar:40} {pos}% elapsed {elapsed} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "transcribing {bar:40} {msg} elapsed {elapsed_precise} eta {eta_precise}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let progress = bar.clone();
-    let segments = transcriber
-        .transcribe(&audio, move |p| progress.set_position(p.percent as u64))
-        .with_context(|| format!("transcribing {}", audio_path.display()))?;
+    let result = transcriber
+        .transcribe(&audio, |p| {
+            bar.set_length((p.total * 10.0) as u64);
+            bar.set_position((p.done * 10.0) as u64);
+            bar.set_message(format!("{:.0}/{:.0} s of speech", p.done, p.total));
+        })
+        .with_context(|| format!("transcribing {}", args.audio.display()))?;
     bar.finish_and_clear();
 
     let transcript = Transcript {
         version: Transcript::VERSION,
-        audio: audio_path.display().to_string(),
+        audio: args.audio.display().to_string(),
         duration: audio.duration(),
         model: model_path.display().to_string(),
         language: "ja".into(),
-        segments,
+        segments: result.segments,
+        speech: result.speech,
+        dropped: result.dropped,
     };
-    let dir = output.unwrap_or_else(|| {
-        let stem = audio_path.file_stem().unwrap_or_default();
+    let dir = args.output.unwrap_or_else(|| {
+        let stem = args.audio.file_stem().unwrap_or_default();
         Path::new("out").join(stem)
     });
     let written = render::write_transcript(&dir, &transcript)?;
     for s in &transcript.segments {
-        println!("[{:>7.2} – {:>7.2}] {}", s.start, s.end, s.text);
+        let flags = if s.flags.is_empty() {
+            String::new()
+        } else {
+            format!("  {:?}", s.flags)
+        };
+        println!("[{:>7.2} – {:>7.2}] {}{flags}", s.start, s.end, s.text);
     }
     let took = started.elapsed().as_secs_f64();
+    let speech: f64 = transcript.speech.iter().map(|s| s.duration()).sum();
     println!(
-        "{}: {:.1} s of audio in {:.1} s (real-time factor {:.2}); wrote {}",
-        audio_path.display(),
+        "{}: {:.1} s of audio ({:.1} s speech) in {:.1} s, real-time factor {:.3}; {} segments, {} flagged, {} dropped; wrote {}",
+        args.audio.display(),
         transcript.duration,
+        speech,
         took,
         took / transcript.duration.max(1e-9),
-        written.display()
+        transcript.segments.len(),
+        transcript.segments.iter().filter(|s| !s.flags.is_empty()).count(),
+        transcript.dropped.len(),
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

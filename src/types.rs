@@ -4,22 +4,81 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Mono audio at [`Audio::SAMPLE_RATE`], ready for recognition.
-#[derive(Debug, Clone)]
+/// A recording decoded for recognition: mono at [`Audio::SAMPLE_RATE`], and,
+/// when the loader was asked to keep them, the source's channels at the same rate.
+#[derive(Debug, Clone, Default)]
 pub struct Audio {
+    /// Mono (the mean of the source channels), in [-1, 1].
     pub samples: Vec<f32>,
+    /// One track per source channel, in the source's order, each as long as
+    /// `samples`. Empty unless `AudioLoader::keep_channels(true)` was used on
+    /// a file of more than one channel.
+    pub channels: Vec<Vec<i16>>,
     /// Channels of the source file (mixed down to `samples`).
     pub source_channels: u16,
     /// Sample rate of the source file.
     pub source_rate: u32,
+    /// The source's format and codec in words ("WAV 16-bit PCM", "MPEG Audio Layer 3" …).
+    pub source_codec: String,
+    /// Parts of the file that could not be decoded and were replaced by silence,
+    /// or where it ended early; empty for a sound file.
+    pub warnings: Vec<crate::audio::DecodeWarning>,
 }
 
 impl Audio {
     pub const SAMPLE_RATE: u32 = 16_000;
 
+    /// Mono audio already at [`Audio::SAMPLE_RATE`] (for tests and generated audio).
+    pub fn from_mono(samples: Vec<f32>) -> Self {
+        Audio {
+            samples,
+            source_channels: 1,
+            source_rate: Self::SAMPLE_RATE,
+            ..Self::default()
+        }
+    }
+
     pub fn duration(&self) -> f64 {
         self.samples.len() as f64 / Self::SAMPLE_RATE as f64
     }
+
+    /// Channel `index` (0-based) as f32 in [-1, 1], if channels were kept.
+    pub fn channel_f32(&self, index: usize) -> Option<Vec<f32>> {
+        self.channels
+            .get(index)
+            .map(|c| c.iter().map(|&s| f32::from(s) / 32768.0).collect())
+    }
+}
+
+/// A stretch of time, in seconds from the start of the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Span {
+    pub fn duration(&self) -> f64 {
+        (self.end - self.start).max(0.0)
+    }
+
+    /// Seconds that `self` and `other` share.
+    pub fn overlap(&self, other: &Span) -> f64 {
+        (self.end.min(other.end) - self.start.max(other.start)).max(0.0)
+    }
+}
+
+/// Why a segment deserves a clerk's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Mean token probability below the review threshold: listen here.
+    LowConfidence,
+    /// A phrase repeated many times in a row was cut to one occurrence.
+    RepetitionCut,
+    /// A phrase Whisper is known to invent in silence (「ご視聴ありがとうございました」…),
+    /// kept because the audio under it is speech.
+    SilencePhrase,
 }
 
 /// A stretch of recognised speech.
@@ -30,6 +89,26 @@ pub struct Segment {
     pub text: String,
     /// Mean probability of the segment's text tokens (0–1).
     pub confidence: f32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+}
+
+impl Segment {
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
+/// Text recognised but not kept, with the reason: nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    pub reason: String,
 }
 
 /// A transcription of one recording: what `transcript.json` holds.
@@ -42,13 +121,77 @@ pub struct Transcript {
     pub model: String,
     pub language: String,
     pub segments: Vec<Segment>,
+    /// Where the voice-activity detector heard speech (empty without VAD).
+    #[serde(default)]
+    pub speech: Vec<Span>,
+    #[serde(default)]
+    pub dropped: Vec<Dropped>,
 }
 
 impl Transcript {
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 
     /// All segment texts joined, as a reader would read them.
     pub fn text(&self) -> String {
         self.segments.iter().map(|s| s.text.as_str()).collect()
     }
+}
+
+/// An anonymous speaker: a cluster of voice found in one recording.
+/// Written `S1`, `S2`, … ; never a person's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpeakerId(pub u32);
+
+impl std::fmt::Display for SpeakerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
+impl Serialize for SpeakerId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for SpeakerId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.strip_prefix('S')
+            .and_then(|n| n.parse().ok())
+            .map(SpeakerId)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("`{text}` is not a speaker id like S3"))
+            })
+    }
+}
+
+/// Who a speaker is in the minutes. Roles belong to speakers, not turns, so
+/// a clerk's correction of one speaker applies to all of that speaker's turns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Speaker {
+    pub id: SpeakerId,
+    pub role: crate::meeting::Role,
+    /// The attendee's title when known (e.g. 情報管理課長).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// How sure the role assignment is (0–1).
+    pub confidence: f32,
+    /// True once a clerk has confirmed or corrected the role.
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+/// One speaker's uninterrupted stretch of speech.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub start: f64,
+    pub end: f64,
+    pub speaker: SpeakerId,
+    /// The speaker's role, copied from [`Speaker`] when the turns were made.
+    pub role: crate::meeting::Role,
+    pub role_confidence: f32,
+    pub text: String,
+    /// Indices into the transcript's segments this turn was made from.
+    pub segments: Vec<usize>,
 }

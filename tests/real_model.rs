@@ -8,15 +8,27 @@
 
 use std::path::{Path, PathBuf};
 
-use kaigiroku::audio::load_wav;
+use kaigiroku::audio::load;
 use kaigiroku::meeting::Meeting;
 use kaigiroku::metrics::cer;
 use kaigiroku::model::{GgmlInfo, InstallRequest, ModelStore};
 use kaigiroku::transcribe::Transcriber;
+use kaigiroku::types::{Audio, Span};
 
 /// Character error rate the sample must stay under with the base model,
 /// beam 5 and the meeting's vocabulary as prompt (measured: see README).
 const MAX_SAMPLE_CER: f64 = 0.20;
+
+/// whisper.cpp's threads spin while they wait: two decodes at once on a
+/// small machine slow each other down many times over, so tests that decode
+/// take turns.
+static DECODER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_decoder_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    DECODER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn store() -> ModelStore {
     ModelStore::from_env()
@@ -25,6 +37,12 @@ fn store() -> ModelStore {
 fn base_model() -> PathBuf {
     store()
         .whisper_model("base")
+        .unwrap_or_else(|e| panic!("{e} (tests need the real model: run scripts/test.sh)"))
+}
+
+fn vad_model() -> PathBuf {
+    store()
+        .vad_model()
         .unwrap_or_else(|e| panic!("{e} (tests need the real model: run scripts/test.sh)"))
 }
 
@@ -104,9 +122,10 @@ fn install_from_a_ct2_directory_matches_the_registry_install() {
 
 #[test]
 fn transcribes_the_sample_meeting() {
+    let _turn = one_decoder_at_a_time();
     let sample = Path::new("samples/kaigi-2022-01");
     let meeting = Meeting::load(&sample.join("meeting.toml")).unwrap();
-    let audio = load_wav(&sample.join("meeting.wav")).unwrap();
+    let audio = load(&sample.join("meeting.wav")).unwrap();
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sample.join("truth.json")).unwrap()).unwrap();
     let reference: String = truth["utterances"]
@@ -116,11 +135,12 @@ fn transcribes_the_sample_meeting() {
         .map(|u| u["text"].as_str().unwrap())
         .collect();
 
-    let transcriber = Transcriber::builder(&base_model())
+    let mut transcriber = Transcriber::builder(&base_model())
+        .vad_model(Some(&vad_model()))
         .vocabulary(&meeting.vocabulary())
         .build()
         .unwrap();
-    let segments = transcriber.transcribe(&audio, |_| {}).unwrap();
+    let segments = transcriber.transcribe(&audio, |_| {}).unwrap().segments;
     let hypothesis: String = segments.iter().map(|s| s.text.as_str()).collect();
     let rate = cer(&reference, &hypothesis);
     println!(
@@ -140,4 +160,52 @@ fn transcribes_the_sample_meeting() {
     );
     assert!(segments.windows(2).all(|w| w[0].start <= w[1].start));
     assert!(segments.iter().all(|s| (0.0..=1.0).contains(&s.confidence)));
+}
+
+/// 20 s of the sample, 40 s of near-silence (faint noise at −60 dBFS), 20 s more.
+fn with_silence_in_the_middle() -> (Audio, Span) {
+    let audio = load(Path::new("samples/kaigi-2022-01/meeting.wav")).unwrap();
+    let rate = Audio::SAMPLE_RATE as usize;
+    let mut noise = 0x2545_f491_u32;
+    let mut samples = audio.samples[..20 * rate].to_vec();
+    samples.extend((0..40 * rate).map(|_| {
+        noise ^= noise << 13;
+        noise ^= noise >> 17;
+        noise ^= noise << 5;
+        (noise as f32 / u32::MAX as f32 - 0.5) * 0.002
+    }));
+    samples.extend_from_slice(&audio.samples[44 * rate..64 * rate]);
+    let silence = Span {
+        start: 20.0,
+        end: 60.0,
+    };
+    (Audio { samples, ..audio }, silence)
+}
+
+#[test]
+fn no_text_in_a_long_silence() {
+    let _turn = one_decoder_at_a_time();
+    let (audio, silence) = with_silence_in_the_middle();
+    let mut transcriber = Transcriber::builder(&base_model())
+        .vad_model(Some(&vad_model()))
+        .build()
+        .unwrap();
+    let result = transcriber.transcribe(&audio, |_| {}).unwrap();
+    let inside: String = result
+        .segments
+        .iter()
+        .filter(|s| s.span().overlap(&silence) > 0.5)
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(inside.chars().count(), 0, "text in the silence: {inside}");
+    let speech: f64 = result.speech.iter().map(|s| s.overlap(&silence)).sum();
+    assert!(
+        speech < 1.0,
+        "VAD heard {speech:.1} s of speech in the silence"
+    );
+    let text: String = result.segments.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        text.chars().count() > 60,
+        "speech around the silence was lost: {text}"
+    );
 }

@@ -1,18 +1,29 @@
 //! Speech recognition with whisper.cpp (through whisper-rs): [`Audio`] in,
-//! [`Segment`]s out. Japanese is fixed; the meeting's vocabulary goes in as
-//! the initial prompt.
+//! [`Transcription`] out. Japanese is fixed (no per-window language
+//! detection); the meeting's vocabulary is the initial prompt.
+//!
+//! With a VAD model, only speech is decoded: the Silero VAD finds speech
+//! spans, [`vad::windows`] groups them into windows of at most 28 s split at
+//! long pauses, and each window is decoded on its own, its timestamps moved
+//! back into the recording's timeline. [`guards`] then cuts repetition loops,
+//! drops silence phrases over non-speech and flags low confidence.
 //!
 //! Invariant: only this module touches whisper-rs.
+
+pub mod guards;
+pub mod vad;
 
 use std::path::{Path, PathBuf};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use crate::types::{Audio, Segment};
+use crate::types::{Audio, Dropped, Segment, Span};
+pub use guards::GuardSettings;
+pub use vad::Vad;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TranscribeError {
-    #[error("{}: whisper.cpp could not load this model ({source}); is it a complete ggml Whisper file?", path.display())]
+    #[error("{}: whisper.cpp could not load this model ({source}); is it a complete ggml file?", path.display())]
     LoadModel {
         path: PathBuf,
         source: whisper_rs::WhisperError,
@@ -21,24 +32,44 @@ pub enum TranscribeError {
     Whisper(#[from] whisper_rs::WhisperError),
 }
 
-/// Progress of a transcription, in percent of the audio.
+/// Progress of a transcription, in seconds of speech decoded.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
-    pub percent: u8,
+    pub done: f64,
+    pub total: f64,
 }
+
+/// The result of [`Transcriber::transcribe`].
+#[derive(Debug, Clone)]
+pub struct Transcription {
+    pub segments: Vec<Segment>,
+    /// Speech spans found by the VAD (the whole recording without VAD).
+    pub speech: Vec<Span>,
+    /// Recognised text the guards removed, with the reason.
+    pub dropped: Vec<Dropped>,
+}
+
+/// Longest window decoded in one pass (Whisper's window is 30 s).
+const WINDOW_SECONDS: f64 = 28.0;
+/// A pause longer than this always ends a window.
+const SPLIT_PAUSE_SECONDS: f64 = 2.0;
+/// Silence kept around each window so word edges are not clipped.
+const WINDOW_PAD_SECONDS: f64 = 0.2;
 
 /// Builds a [`Transcriber`].
 #[derive(Debug, Clone)]
 pub struct TranscriberBuilder {
     model: PathBuf,
+    vad_model: Option<PathBuf>,
     beam_size: u32,
     threads: u32,
     prompt: Option<String>,
+    guards: GuardSettings,
 }
 
 impl TranscriberBuilder {
-    /// Beam width; 1 means greedy decoding. Default 5 (greedy measured worse
-    /// on Japanese meeting speech: it dropped whole sentences).
+    /// Beam width; 1 means greedy decoding. Default 5: greedy measured
+    /// worse on Japanese meeting speech and once dropped a whole sentence.
     pub fn beam_size(mut self, beam_size: u32) -> Self {
         self.beam_size = beam_size.max(1);
         self
@@ -50,10 +81,21 @@ impl TranscriberBuilder {
         self
     }
 
+    /// Silero VAD model (ggml); without one the whole recording is decoded.
+    pub fn vad_model(mut self, path: Option<&Path>) -> Self {
+        self.vad_model = path.map(Path::to_path_buf);
+        self
+    }
+
     /// Words the meeting uses (its glossary, titles, agenda), given to
     /// Whisper as the initial prompt.
     pub fn vocabulary(mut self, terms: &[String]) -> Self {
         self.prompt = (!terms.is_empty()).then(|| terms.join("、"));
+        self
+    }
+
+    pub fn guards(mut self, guards: GuardSettings) -> Self {
+        self.guards = guards;
         self
     }
 
@@ -65,16 +107,22 @@ impl TranscriberBuilder {
             path: self.model.clone(),
             source,
         })?;
+        let vad = match &self.vad_model {
+            Some(path) => Some(Vad::builder(path).build()?),
+            None => None,
+        };
         Ok(Transcriber {
             context,
+            vad,
             settings: self,
         })
     }
 }
 
-/// A loaded Whisper model with its decoding settings.
+/// A loaded Whisper model (and VAD model) with decoding settings.
 pub struct Transcriber {
     context: WhisperContext,
+    vad: Option<Vad>,
     settings: TranscriberBuilder,
 }
 
@@ -83,18 +131,60 @@ impl Transcriber {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         TranscriberBuilder {
             model: model.to_path_buf(),
+            vad_model: None,
             beam_size: 5,
             threads,
             prompt: None,
+            guards: GuardSettings::default(),
         }
     }
 
-    /// Recognises `audio`, calling `on_progress` as whisper.cpp advances.
+    /// Recognises `audio`, calling `on_progress` after each window.
     pub fn transcribe(
-        &self,
+        &mut self,
         audio: &Audio,
-        on_progress: impl FnMut(Progress) + 'static,
-    ) -> Result<Vec<Segment>, TranscribeError> {
+        mut on_progress: impl FnMut(Progress),
+    ) -> Result<Transcription, TranscribeError> {
+        let whole = Span {
+            start: 0.0,
+            end: audio.duration(),
+        };
+        let (speech, windows) = match self.vad.as_mut() {
+            Some(vad) => {
+                let speech = vad.speech(audio)?;
+                let windows = vad::windows(&speech, WINDOW_SECONDS, SPLIT_PAUSE_SECONDS);
+                (speech, windows)
+            }
+            None => (vec![whole], vec![whole]),
+        };
+        let total: f64 = windows.iter().map(Span::duration).sum();
+        let mut done = 0.0;
+        on_progress(Progress { done, total });
+        let mut segments = Vec::new();
+        for window in &windows {
+            let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
+            let to = (window.end + WINDOW_PAD_SECONDS).min(whole.end);
+            let rate = Audio::SAMPLE_RATE as f64;
+            let samples = &audio.samples[(from * rate) as usize..(to * rate) as usize];
+            for mut segment in self.decode(samples)? {
+                segment.start = (segment.start + from).min(to);
+                segment.end = (segment.end + from).min(to);
+                segments.push(segment);
+            }
+            done += window.duration();
+            on_progress(Progress { done, total });
+        }
+        let vad_spans = self.vad.is_some().then_some(speech.as_slice());
+        let (segments, dropped) = guards::guard(segments, vad_spans, self.settings.guards);
+        Ok(Transcription {
+            segments,
+            speech,
+            dropped,
+        })
+    }
+
+    /// Decodes one stretch of samples; times relative to its start.
+    fn decode(&self, samples: &[f32]) -> Result<Vec<Segment>, TranscribeError> {
         let s = &self.settings;
         let strategy = if s.beam_size > 1 {
             SamplingStrategy::BeamSearch {
@@ -115,40 +205,31 @@ impl Transcriber {
         if let Some(prompt) = &s.prompt {
             params.set_initial_prompt(prompt);
         }
-        let mut on_progress = on_progress;
-        params.set_progress_callback_safe(move |percent: i32| {
-            on_progress(Progress {
-                percent: percent.clamp(0, 100) as u8,
-            })
-        });
-
         let mut state = self.context.create_state()?;
-        state.full(params, &audio.samples)?;
+        state.full(params, samples)?;
+        let eot = self.context.token_eot();
         let mut segments = Vec::new();
         for segment in state.as_iter() {
             let text = segment.to_str_lossy()?.trim().to_string();
             if text.is_empty() {
                 continue;
             }
-            let mut probability_sum = 0.0;
-            let mut count = 0;
-            for i in 0..segment.n_tokens() {
-                if let Some(token) = segment.get_token(i) {
-                    if token.token_id() < self.context.token_eot() {
-                        probability_sum += token.token_probability();
-                        count += 1;
-                    }
-                }
-            }
+            let probabilities: Vec<f32> = (0..segment.n_tokens())
+                .filter_map(|i| segment.get_token(i))
+                .filter(|t| t.token_id() < eot)
+                .map(|t| t.token_probability())
+                .collect();
+            let confidence = if probabilities.is_empty() {
+                0.0
+            } else {
+                probabilities.iter().sum::<f32>() / probabilities.len() as f32
+            };
             segments.push(Segment {
                 start: segment.start_timestamp() as f64 / 100.0,
                 end: segment.end_timestamp() as f64 / 100.0,
                 text,
-                confidence: if count > 0 {
-                    probability_sum / count as f32
-                } else {
-                    0.0
-                },
+                confidence,
+                flags: Vec::new(),
             });
         }
         Ok(segments)

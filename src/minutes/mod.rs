@@ -1,0 +1,396 @@
+//! The minutes stage: turns of speech and the meeting file → a [`Draft`].
+//! Pure: no IO, no network, no model. It splits the meeting into the
+//! opening, agenda sections and the closing ([`sections`]), cleans each
+//! turn of fillers and false starts ([`fillers`]), finds each item's
+//! presenter and presentation, writes its 要旨 ([`summary`]), its 質疑, and
+//! for a 議案 the decision line ([`phrases`]), and proposes the end time.
+
+pub mod fillers;
+pub mod phrases;
+pub mod sections;
+pub mod summary;
+pub mod text;
+
+use chrono::{NaiveTime, TimeDelta, Timelike};
+
+use crate::draft::{
+    Closing, Decision, Draft, DraftTurn, Flag, FlagKind, Found, Header, Item, Outcome, Part,
+    Statement,
+};
+use crate::meeting::{AgendaKind, ClockTime, Meeting, Role};
+use crate::types::{Speaker, Turn};
+
+pub use fillers::FillerList;
+pub use summary::SummaryMethod;
+
+use sections::{is_chair, ItemSpec};
+
+/// The decision line when the chair approves as proposed.
+pub const APPROVED: &str = "議題について案のとおり承認";
+/// The decision line when no decision was heard.
+pub const UNCLEAR: &str = "要確認：決定内容を記入してください";
+
+/// Minutes between the meeting file's end time and the recording's beyond
+/// which the clerk is asked to check.
+const END_TOLERANCE_MIN: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MinutesError {
+    #[error("turn {index} ({start}–{end} s) has a time that is not a finite, ordered span")]
+    BadTime { index: usize, start: f64, end: f64 },
+}
+
+/// Drafts minutes; see [`Drafter::builder`].
+#[derive(Debug, Clone)]
+pub struct Drafter<'a> {
+    meeting: &'a Meeting,
+    fillers: FillerList,
+    recording_start: Option<NaiveTime>,
+    summary: SummaryMethod,
+}
+
+#[derive(Debug, Clone)]
+pub struct DrafterBuilder<'a> {
+    drafter: Drafter<'a>,
+}
+
+impl<'a> DrafterBuilder<'a> {
+    /// The fillers to remove (default: `assets/fillers.txt`).
+    pub fn fillers(mut self, fillers: FillerList) -> Self {
+        self.drafter.fillers = fillers;
+        self
+    }
+
+    /// Time of day at which the recording started; default: the meeting
+    /// file's `start`. Used for 〔HH:MM 終了〕 and missing header times.
+    pub fn recording_start(mut self, start: Option<NaiveTime>) -> Self {
+        self.drafter.recording_start = start;
+        self
+    }
+
+    pub fn summary(mut self, method: SummaryMethod) -> Self {
+        self.drafter.summary = method;
+        self
+    }
+
+    pub fn build(self) -> Drafter<'a> {
+        self.drafter
+    }
+}
+
+impl<'a> Drafter<'a> {
+    pub fn builder(meeting: &'a Meeting) -> DrafterBuilder<'a> {
+        DrafterBuilder {
+            drafter: Drafter {
+                meeting,
+                fillers: FillerList::default(),
+                recording_start: None,
+                summary: SummaryMethod::default(),
+            },
+        }
+    }
+
+    /// The draft minutes of `turns` (any order; sorted by start time).
+    pub fn draft(&self, turns: &[Turn], speakers: &[Speaker]) -> Result<Draft, MinutesError> {
+        for (index, t) in turns.iter().enumerate() {
+            if !(t.start.is_finite() && t.end.is_finite() && t.start <= t.end) {
+                return Err(MinutesError::BadTime {
+                    index,
+                    start: t.start,
+                    end: t.end,
+                });
+            }
+        }
+        let mut sorted: Vec<&Turn> = turns.iter().collect();
+        sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let turns: Vec<DraftTurn> = sorted
+            .into_iter()
+            .flat_map(split_at_announcement)
+            .map(|t| DraftTurn {
+                text: self.fillers.clean(&t.verbatim),
+                ..t
+            })
+            .collect();
+
+        let split = sections::split(&turns, &self.meeting.agenda);
+        let opening = Part {
+            statements: split
+                .opening
+                .iter()
+                .filter_map(|&i| statement(&turns, i, false))
+                .collect(),
+            turns: split.opening,
+        };
+        let mut previous_end = turns.first().map_or(0.0, |t| t.start);
+        let mut items = Vec::new();
+        for (spec, found, section) in split.items {
+            let item = self.item(&turns, spec, found, section, previous_end);
+            previous_end = item.end;
+            items.push(item);
+        }
+        let recording_start = self.recording_start.or(self.meeting.start.map(|c| c.0));
+        let end_time = recording_start
+            .zip(turns.last())
+            .map(|(s, t)| clock(s, t.end));
+        let closing = Closing {
+            statements: split
+                .closing
+                .iter()
+                .filter_map(|&i| statement(&turns, i, true))
+                .collect(),
+            turns: split.closing,
+            end_time,
+        };
+
+        let mut header = Header::from_meeting(self.meeting);
+        header.recording_start = recording_start.map(ClockTime);
+        if header.start.is_none() {
+            header.start = recording_start
+                .zip(turns.first())
+                .map(|(s, t)| clock(s, t.start));
+        }
+        let mut flags = Vec::new();
+        match (header.end, end_time) {
+            (None, end) => header.end = end,
+            (Some(file), Some(heard)) => {
+                let minutes = (heard.0 - file.0).num_minutes().abs();
+                if minutes > END_TOLERANCE_MIN {
+                    flags.push(Flag {
+                        kind: FlagKind::EndTimeDiffers,
+                        message: format!(
+                            "会議ファイルの終了時刻 {file} と録音から求めた終了時刻 {heard} が{minutes}分違います"
+                        ),
+                        start: None,
+                    });
+                }
+            }
+            (Some(_), None) => {}
+        }
+        Ok(Draft {
+            version: Draft::VERSION,
+            meeting: header,
+            speakers: speakers.to_vec(),
+            turns,
+            opening,
+            items,
+            closing,
+            flags,
+        })
+    }
+
+    fn item(
+        &self,
+        turns: &[DraftTurn],
+        spec: ItemSpec,
+        found: Found,
+        section: Vec<usize>,
+        previous_end: f64,
+    ) -> Item {
+        let mut flags = Vec::new();
+        let heading = format!("{}（{}）{}", spec.kind.as_str(), spec.number, spec.title);
+        match found {
+            Found::Missing => flags.push(Flag {
+                kind: FlagKind::ItemNotFound,
+                message: format!("「{heading}」の発言が録音中に見つかりません"),
+                start: None,
+            }),
+            Found::Order => flags.push(Flag {
+                kind: FlagKind::ItemFoundByOrder,
+                message: format!("「{heading}」の開始は議題の順序から推定しました"),
+                start: section.first().map(|&i| turns[i].start),
+            }),
+            Found::Announcement | Found::Speech => {}
+        }
+        // The chair's announcement opens the section; the presenter follows.
+        let body: &[usize] = match section.split_first() {
+            Some((&first, rest)) if is_chair(&turns[first].role) => rest,
+            _ => &section,
+        };
+        let presenter = spec.presenter.clone().or_else(|| {
+            body.iter()
+                .map(|&i| &turns[i].role)
+                .find(|r| !is_chair(r))
+                .cloned()
+        });
+        let presentation = presentation(turns, body, presenter.as_ref());
+        if presentation.is_empty() && found != Found::Missing {
+            flags.push(Flag {
+                kind: FlagKind::NoPresentation,
+                message: format!("「{heading}」の説明者の発言が見つかりません"),
+                start: section.first().map(|&i| turns[i].start),
+            });
+        }
+        let summary = summary::summarize(
+            turns,
+            &presentation,
+            &spec.title,
+            &self.meeting.glossary,
+            self.summary,
+        );
+        let questions = body
+            .iter()
+            .filter(|i| !presentation.contains(i))
+            .filter_map(|&i| statement(turns, i, true))
+            .collect();
+        let outcome = (spec.kind == AgendaKind::Proposal)
+            .then(|| outcome(turns, &section, &heading, &mut flags));
+        let (start, end) = match (section.first(), section.last()) {
+            (Some(&a), Some(&b)) => (turns[a].start, turns[b].end),
+            _ => (previous_end, previous_end),
+        };
+        Item {
+            kind: spec.kind,
+            number: spec.number,
+            title: spec.title,
+            found,
+            start,
+            end,
+            turns: section,
+            presenter,
+            presentation,
+            summary,
+            questions,
+            outcome,
+            flags,
+        }
+    }
+}
+
+/// A turn as one or two draft turns (text not yet cleaned): a chair who
+/// closes one item and announces the next without a pause is split before
+/// the announcement, times interpolated by character position.
+fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
+    let whole = DraftTurn {
+        start: t.start,
+        end: t.end,
+        speaker: t.speaker,
+        role: t.role.clone(),
+        role_confidence: t.role_confidence,
+        verbatim: t.text.clone(),
+        text: String::new(),
+        segments: t.segments.clone(),
+    };
+    let at = text::sentences(&t.text)
+        .iter()
+        .skip(1)
+        .find(|s| phrases::is_announcement(s.text))
+        .map(|s| s.start);
+    let Some(at) = at else {
+        return vec![whole];
+    };
+    let total = t.text.chars().count().max(1) as f64;
+    let cut = t.start + (t.end - t.start) * t.text[..at].chars().count() as f64 / total;
+    vec![
+        DraftTurn {
+            end: cut,
+            verbatim: t.text[..at].trim_end().to_string(),
+            ..whole.clone()
+        },
+        DraftTurn {
+            start: cut,
+            verbatim: t.text[at..].to_string(),
+            ..whole
+        },
+    ]
+}
+
+/// The presentation: the presenter's first turn near the start of the
+/// section, and that speaker's turns directly after it.
+fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -> Vec<usize> {
+    let Some(presenter) = presenter else {
+        return Vec::new();
+    };
+    let Some(pos) = body
+        .iter()
+        .take(3)
+        .position(|&i| &turns[i].role == presenter)
+    else {
+        return Vec::new();
+    };
+    let speaker = turns[body[pos]].speaker;
+    body[pos..]
+        .iter()
+        .copied()
+        .take_while(|&i| turns[i].speaker == speaker)
+        .collect()
+}
+
+/// Turn `index` as a statement; with `substance_only`, without procedural
+/// sentences (calls for questions, announcements, decisions, formulas).
+/// None when nothing is left.
+fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<Statement> {
+    let turn = &turns[index];
+    let text: String = text::sentences(&turn.text)
+        .iter()
+        .filter(|s| !substance_only || !phrases::is_procedural(s.text))
+        .map(|s| s.text)
+        .collect();
+    (!text.is_empty()).then(|| Statement {
+        turn: index,
+        role: turn.role.clone(),
+        text,
+        start: turn.start,
+        end: turn.end,
+    })
+}
+
+/// The decision of a 議案: the last decision sentence of its section.
+fn outcome(
+    turns: &[DraftTurn],
+    section: &[usize],
+    heading: &str,
+    flags: &mut Vec<Flag>,
+) -> Outcome {
+    let heard = section.iter().rev().find_map(|&i| {
+        text::sentences(&turns[i].text)
+            .iter()
+            .rev()
+            .find_map(|s| phrases::decision(s.text).map(|d| (i, d, s.text.to_string())))
+    });
+    match heard {
+        Some((i, Decision::Approved, _)) => Outcome {
+            decision: Decision::Approved,
+            text: APPROVED.to_string(),
+            turn: Some(i),
+        },
+        Some((i, decision, sentence)) => {
+            flags.push(Flag {
+                kind: FlagKind::DecisionWording,
+                message: format!("「{heading}」の決定の文言を確認してください"),
+                start: Some(turns[i].start),
+            });
+            let text = sentence
+                .trim_start_matches("それでは、")
+                .trim_end_matches('。')
+                .to_string();
+            Outcome {
+                decision,
+                text,
+                turn: Some(i),
+            }
+        }
+        None => {
+            flags.push(Flag {
+                kind: FlagKind::DecisionUnclear,
+                message: format!("「{heading}」の決定が録音から読み取れません"),
+                start: None,
+            });
+            Outcome {
+                decision: Decision::Unclear,
+                text: UNCLEAR.to_string(),
+                turn: None,
+            }
+        }
+    }
+}
+
+/// `start` plus `seconds`, to the minute.
+fn clock(start: NaiveTime, seconds: f64) -> ClockTime {
+    let (time, _) =
+        start.overflowing_add_signed(TimeDelta::milliseconds((seconds * 1000.0) as i64));
+    ClockTime(
+        time.with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(time),
+    )
+}

@@ -1,0 +1,275 @@
+//! 要旨: an extractive summary of a presentation, offline and without a
+//! model. Sentences are scored for what a clerk keeps — numbers and dates,
+//! system and organisation names, the meeting's glossary, decisions and
+//! actions, the item's title — and the best are kept in spoken order within
+//! a length budget. The only rewriting is deletion of spoken framing
+//! (「説明は以上です」, 「～たいと考えております」 → 「～たい」); no word is
+//! ever added. Each kept sentence carries the time span it came from.
+
+use crate::draft::{DraftTurn, SummarySentence};
+
+use super::phrases;
+use super::text::{containment, sentences};
+
+/// How the 要旨 is chosen. `Scored` was chosen by measurement against the
+/// published minutes (see tests/minutes_summary.rs); the others are kept
+/// as baselines and for clerks who prefer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryMethod {
+    /// The best-scoring sentences within a budget, in spoken order.
+    #[default]
+    Scored,
+    /// Every sentence except framing (「説明は以上です」 …).
+    Full,
+    /// The first sentences within the same budget.
+    Lead,
+}
+
+/// Share of the presentation's characters the summary aims at.
+const RATIO: f64 = 0.6;
+/// Bounds on the summary length, in characters.
+const MIN_CHARS: usize = 200;
+const MAX_CHARS: usize = 320;
+
+/// Action and decision words that make a sentence worth keeping.
+const ACTIONS: &[&str] = &[
+    "実施",
+    "設置",
+    "策定",
+    "導入",
+    "承認",
+    "予定",
+    "決定",
+    "必須",
+    "更改",
+    "入れ替え",
+    "入替",
+    "活用",
+    "制限",
+    "一体化",
+    "選定",
+    "継続",
+    "確認",
+    "見直し",
+    "意見照会",
+    "廃止",
+    "変更",
+];
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    turn: usize,
+    text: String,
+    /// Character offsets within the turn's text, for the time span.
+    from: usize,
+    to: usize,
+    chars: usize,
+    score: f64,
+}
+
+/// The 要旨 of the presentation made of `presentation` (indices into `turns`).
+pub fn summarize(
+    turns: &[DraftTurn],
+    presentation: &[usize],
+    title: &str,
+    glossary: &[String],
+    method: SummaryMethod,
+) -> Vec<SummarySentence> {
+    let mut candidates = Vec::new();
+    for &t in presentation {
+        let Some(turn) = turns.get(t) else { continue };
+        let total = turn.text.chars().count().max(1);
+        for s in sentences(&turn.text) {
+            if phrases::is_boilerplate(s.text) {
+                continue;
+            }
+            let text = compress(s.text);
+            if text.chars().count() < 4 {
+                continue;
+            }
+            let from = turn.text[..s.start].chars().count();
+            let to = turn.text[..s.end].chars().count();
+            candidates.push(Candidate {
+                turn: t,
+                chars: text.chars().count(),
+                score: score(&text, title, glossary, candidates.is_empty()),
+                text,
+                from: from.min(total),
+                to: to.min(total),
+            });
+        }
+    }
+    let total: usize = candidates.iter().map(|c| c.chars).sum();
+    let budget = ((total as f64 * RATIO) as usize).clamp(MIN_CHARS, MAX_CHARS);
+    let keep: Vec<bool> = match method {
+        SummaryMethod::Full => vec![true; candidates.len()],
+        SummaryMethod::Lead => {
+            let mut used = 0;
+            candidates
+                .iter()
+                .map(|c| {
+                    let fits = used == 0 || used + c.chars <= budget;
+                    if fits {
+                        used += c.chars;
+                    }
+                    fits
+                })
+                .collect()
+        }
+        SummaryMethod::Scored => {
+            let mut order: Vec<usize> = (0..candidates.len()).collect();
+            order.sort_by(|&a, &b| {
+                let density = |c: &Candidate| c.score / (1.0 + c.chars as f64 / 120.0);
+                density(&candidates[b]).total_cmp(&density(&candidates[a]))
+            });
+            let mut keep = vec![false; candidates.len()];
+            let mut used = 0;
+            for i in order {
+                if used == 0 || used + candidates[i].chars <= budget {
+                    keep[i] = true;
+                    used += candidates[i].chars;
+                }
+            }
+            keep
+        }
+    };
+    let follows: Vec<bool> = (0..keep.len()).map(|i| i > 0 && keep[i - 1]).collect();
+    candidates
+        .into_iter()
+        .zip(keep)
+        .zip(follows)
+        .filter(|((_, k), _)| *k)
+        .map(|((mut c, _), follows)| {
+            // A connective pointing at a sentence left out would dangle.
+            if !follows {
+                c.text = drop_connective(&c.text);
+            }
+            let turn = &turns[c.turn];
+            let len = turn.text.chars().count().max(1) as f64;
+            let at = |chars: usize| turn.start + (turn.end - turn.start) * chars as f64 / len;
+            SummarySentence {
+                text: c.text,
+                turn: c.turn,
+                start: at(c.from),
+                end: at(c.to),
+            }
+        })
+        .collect()
+}
+
+/// What a sentence is worth in a 要旨.
+fn score(text: &str, title: &str, glossary: &[String], first: bool) -> f64 {
+    let numbers = runs(text, |c| c.is_ascii_digit() || ('０'..='９').contains(&c)) as f64;
+    let latin = runs(text, |c| c.is_ascii_alphabetic() || c == '-').min(3) as f64;
+    let katakana = runs_longer(text, 3, |c| ('ァ'..='ヺ').contains(&c) || c == 'ー').min(2) as f64;
+    let terms = glossary
+        .iter()
+        .filter(|g| g.chars().count() >= 2 && text.contains(g.as_str()))
+        .count()
+        .min(3) as f64;
+    let actions = ACTIONS.iter().filter(|a| text.contains(*a)).count().min(2) as f64;
+    let mut score = 1.5 * numbers.min(3.0)
+        + 1.0 * latin
+        + 0.5 * katakana
+        + 1.0 * terms
+        + 1.0 * actions
+        + 1.5 * containment(title, text);
+    if first {
+        score += 1.0;
+    }
+    if text.chars().count() < 12 {
+        score -= 1.0;
+    }
+    score
+}
+
+fn runs(text: &str, class: impl Fn(char) -> bool) -> usize {
+    runs_longer(text, 1, class)
+}
+
+/// Number of maximal runs of `class` characters at least `min` long.
+fn runs_longer(text: &str, min: usize, class: impl Fn(char) -> bool) -> usize {
+    let mut count = 0;
+    let mut run = 0;
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if class(c) {
+            run += 1;
+        } else {
+            if run >= min {
+                count += 1;
+            }
+            run = 0;
+        }
+    }
+    count
+}
+
+/// The sentence without a leading 「そのため、」「その結果、」「また、」 ….
+fn drop_connective(sentence: &str) -> String {
+    for lead in [
+        "そのため、",
+        "その結果、",
+        "そこで、",
+        "また、",
+        "あわせて、",
+        "しかし、",
+        "ですので、",
+        "その後、",
+    ] {
+        if let Some(rest) = sentence.strip_prefix(lead) {
+            return rest.to_string();
+        }
+    }
+    sentence.to_string()
+}
+
+/// Safe deletions toward written style: a leading 「はい、」, and the
+/// spoken hedge after a wish (「実施いたしたいと考えております」 → 「実施いたしたい」).
+fn compress(sentence: &str) -> String {
+    let mut s = sentence.trim();
+    for lead in ["はい、", "はい。"] {
+        s = s.strip_prefix(lead).unwrap_or(s);
+    }
+    let mut out = s.to_string();
+    for hedge in [
+        "たいと考えております",
+        "たいと考えています",
+        "たいと思っております",
+        "たいと思います",
+    ] {
+        if let Some(at) = out.find(hedge) {
+            let tail = &out[at + hedge.len()..];
+            if tail.is_empty() || tail == "。" {
+                out = format!("{}たい。", &out[..at]);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compress_only_deletes() {
+        assert_eq!(
+            compress("令和4年度に機器の更改を実施いたしたいと考えております。"),
+            "令和4年度に機器の更改を実施いたしたい。"
+        );
+        assert_eq!(compress("はい、約3週間です。"), "約3週間です。");
+        assert_eq!(compress("更改といたします。"), "更改といたします。");
+    }
+
+    #[test]
+    fn numbers_and_names_score_higher() {
+        let plain = score("皆様のご意見を伺いながら進めます。", "", &[], false);
+        let rich = score(
+            "令和4年度から3グループごとに部会を設置いたします。",
+            "",
+            &[],
+            false,
+        );
+        assert!(rich > plain + 2.0, "{rich} vs {plain}");
+    }
+}
