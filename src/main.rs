@@ -54,6 +54,38 @@ enum Command {
         #[arg(long)]
         no_vad: bool,
     },
+    /// The whole pipeline: transcribe, find speakers and roles, draft the minutes
+    /// (DIR/transcript.*, turns.json, draft.json, minutes.md, minutes.txt, minutes.docx).
+    Draft {
+        audio: PathBuf,
+        /// The meeting's description (meeting.toml): header, attendees, agenda, glossary.
+        #[arg(long)]
+        meeting: PathBuf,
+        /// Output directory [default: out/<audio file stem>].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Installed Whisper model to use.
+        #[arg(long, default_value = "base")]
+        model: String,
+        /// Beam width (1 = greedy).
+        #[arg(long, default_value_t = 5)]
+        beam: u32,
+        /// whisper.cpp threads [default: all cores].
+        #[arg(long)]
+        threads: Option<u32>,
+        /// A filler list (one word a line) replacing the built-in one.
+        #[arg(long)]
+        fillers: Option<PathBuf>,
+    },
+    /// Re-render an edited draft.json as md, txt, docx, srt, vtt or json.
+    Export {
+        draft: PathBuf,
+        #[arg(long)]
+        format: String,
+        /// Output file [default: beside draft.json].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,7 +131,44 @@ fn main() -> Result<()> {
             beam,
             threads,
             vad: !no_vad,
-        }),
+        })
+        .map(|_| ()),
+        Command::Draft {
+            audio,
+            meeting,
+            output,
+            model,
+            beam,
+            threads,
+            fillers,
+        } => draft(
+            TranscribeArgs {
+                audio,
+                meeting: Some(meeting),
+                output,
+                model,
+                beam,
+                threads,
+                vad: true,
+            },
+            fillers,
+        ),
+        Command::Export {
+            draft,
+            format,
+            output,
+        } => {
+            let format: render::Format = format.parse()?;
+            let out = output.unwrap_or_else(|| {
+                draft
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join(format.file_name())
+            });
+            let written = render::export(&draft, format, &out)?;
+            println!("wrote {}", written.display());
+            Ok(())
+        }
     }
 }
 
@@ -197,7 +266,15 @@ struct TranscribeArgs {
     vad: bool,
 }
 
-fn transcribe(args: TranscribeArgs) -> Result<()> {
+/// What `transcribe` produced, for the stages after it.
+struct Transcribed {
+    audio: kaigiroku::types::Audio,
+    transcript: Transcript,
+    meeting: Option<Meeting>,
+    dir: PathBuf,
+}
+
+fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
     let started = Instant::now();
     let meeting = args.meeting.as_deref().map(Meeting::load).transpose()?;
     let store = ModelStore::from_env();
@@ -273,6 +350,64 @@ fn transcribe(args: TranscribeArgs) -> Result<()> {
         transcript.segments.len(),
         transcript.segments.iter().filter(|s| !s.flags.is_empty()).count(),
         transcript.dropped.len(),
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(Transcribed {
+        audio,
+        transcript,
+        meeting,
+        dir,
+    })
+}
+
+fn draft(args: TranscribeArgs, fillers: Option<PathBuf>) -> Result<()> {
+    let fillers = match &fillers {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading filler list {}", path.display()))?;
+            kaigiroku::minutes::FillerList::parse(&text)
+        }
+        None => kaigiroku::minutes::FillerList::default(),
+    };
+    let Transcribed {
+        audio,
+        transcript,
+        meeting,
+        dir,
+    } = transcribe(args)?;
+    let meeting = meeting.context("draft needs --meeting")?;
+    let diarizer = kaigiroku::speakers::Diarizer::builder().build()?;
+    let diarization = diarizer.diarize(&audio, &transcript.segments, &meeting, |_| {})?;
+    let turns_path = dir.join("turns.json");
+    let json = serde_json::to_vec_pretty(&diarization)?;
+    kaigiroku::atomic::write_file(&turns_path, |w| {
+        use std::io::Write;
+        w.write_all(&json)
+    })
+    .with_context(|| format!("writing {}", turns_path.display()))?;
+    let draft = kaigiroku::minutes::Drafter::builder(&meeting)
+        .fillers(fillers)
+        .build()
+        .draft(&diarization.turns, &diarization.speakers)?;
+    let written = render::write_draft(&dir, &draft)?;
+    println!(
+        "speakers: {} found ({:?} embedding); roles: {}",
+        diarization.speakers.len(),
+        diarization.method,
+        diarization
+            .speakers
+            .iter()
+            .map(|s| format!("{}={}", s.id, s.role))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "wrote {}, {}",
+        turns_path.display(),
         written
             .iter()
             .map(|p| p.display().to_string())
