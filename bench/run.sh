@@ -14,7 +14,8 @@
 #   MEETING=…   meeting.toml (default SAMPLE_DIR/meeting.toml)
 #   ROWS=…      comma list of rows (default: all):
 #               kaigiroku,kaigiroku-novad,cli,cli-nfa,cli-vad,fw-int8,fw-float32,fw-int8-vad
-#   ROW_TIMEOUT=0  seconds after which a row is stopped and reported as timed out (0 = never)
+#   ROW_TIMEOUT=auto  seconds after which a row is stopped and reported as timed out;
+#               auto = 3 × audio length + 120 s; 0 = never
 #   PERF=1      run the kaigiroku row under `perf record` (time and RSS still
 #               measure kaigiroku alone) for the share of CPU outside whisper.cpp; 0 = no perf
 # Everything it builds or installs is cached under ~/.cache/kaigiroku
@@ -31,7 +32,7 @@ THREADS="${THREADS:-2}"
 BEAM="${BEAM:-5}"
 PROMPT="${PROMPT:-1}"
 PERF="${PERF:-1}"
-ROW_TIMEOUT="${ROW_TIMEOUT:-0}"
+ROW_TIMEOUT="${ROW_TIMEOUT:-auto}"
 ROWS="${ROWS:-kaigiroku,kaigiroku-novad,cli,cli-nfa,cli-vad,fw-int8,fw-float32,fw-int8-vad}"
 FASTER_WHISPER_VERSION="${FASTER_WHISPER_VERSION:-1.2.1}"
 models="${KAIGIROKU_MODELS:-models}"
@@ -136,7 +137,10 @@ meeting_args=()
 [ -n "$meeting" ] && meeting_args=(--meeting "$meeting")
 
 seconds=$($python "$here/bench_util.py" duration "$audio")
-log "sample $sample (${seconds} s), threads $THREADS, beam $BEAM, prompt $([ "$PROMPT" = 1 ] && echo on || echo off); outputs in $run"
+if [ "$ROW_TIMEOUT" = auto ]; then
+  ROW_TIMEOUT=$($python -c "print(int(3 * float('$seconds') + 120))")
+fi
+log "sample $sample (${seconds} s), threads $THREADS, beam $BEAM, prompt $([ "$PROMPT" = 1 ] && echo on || echo off), row timeout ${ROW_TIMEOUT} s; outputs in $run"
 
 # The first kaigiroku row runs under `perf record` (sampling at 499 Hz, well
 # under 1 % overhead) to split its CPU samples into Rust code and whisper.cpp.

@@ -38,18 +38,8 @@ enum Command {
         /// The meeting's description (meeting.toml): its vocabulary guides recognition.
         #[arg(long)]
         meeting: Option<PathBuf>,
-        /// Output directory [default: out/<audio file stem>].
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Installed Whisper model to use.
-        #[arg(long, default_value = "base")]
-        model: String,
-        /// Beam width (1 = greedy).
-        #[arg(long, default_value_t = 5)]
-        beam: u32,
-        /// whisper.cpp threads [default: all cores].
-        #[arg(long)]
-        threads: Option<u32>,
+        #[command(flatten)]
+        recognition: Recognition,
         /// Decode the whole recording, silence included (no voice activity detection).
         #[arg(long)]
         no_vad: bool,
@@ -61,18 +51,8 @@ enum Command {
         /// The meeting's description (meeting.toml): header, attendees, agenda, glossary.
         #[arg(long)]
         meeting: PathBuf,
-        /// Output directory [default: out/<audio file stem>].
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Installed Whisper model to use.
-        #[arg(long, default_value = "base")]
-        model: String,
-        /// Beam width (1 = greedy).
-        #[arg(long, default_value_t = 5)]
-        beam: u32,
-        /// whisper.cpp threads [default: all cores].
-        #[arg(long)]
-        threads: Option<u32>,
+        #[command(flatten)]
+        recognition: Recognition,
         /// A filler list (one word a line) replacing the built-in one.
         #[arg(long)]
         fillers: Option<PathBuf>,
@@ -86,6 +66,23 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+/// Options shared by every command that transcribes.
+#[derive(clap::Args)]
+struct Recognition {
+    /// Output directory [default: out/<audio file stem>].
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Installed Whisper model to use.
+    #[arg(long, default_value = "base")]
+    model: String,
+    /// Beam width (1 = greedy).
+    #[arg(long, default_value_t = 5)]
+    beam: u32,
+    /// whisper.cpp threads [default: all cores].
+    #[arg(long)]
+    threads: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -118,37 +115,25 @@ fn main() -> Result<()> {
         Command::Transcribe {
             audio,
             meeting,
-            output,
-            model,
-            beam,
-            threads,
+            recognition,
             no_vad,
         } => transcribe(TranscribeArgs {
             audio,
             meeting,
-            output,
-            model,
-            beam,
-            threads,
+            recognition,
             vad: !no_vad,
         })
         .map(|_| ()),
         Command::Draft {
             audio,
             meeting,
-            output,
-            model,
-            beam,
-            threads,
+            recognition,
             fillers,
         } => draft(
             TranscribeArgs {
                 audio,
                 meeting: Some(meeting),
-                output,
-                model,
-                beam,
-                threads,
+                recognition,
                 vad: true,
             },
             fillers,
@@ -259,10 +244,7 @@ fn list() -> Result<()> {
 struct TranscribeArgs {
     audio: PathBuf,
     meeting: Option<PathBuf>,
-    output: Option<PathBuf>,
-    model: String,
-    beam: u32,
-    threads: Option<u32>,
+    recognition: Recognition,
     vad: bool,
 }
 
@@ -278,7 +260,7 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
     let started = Instant::now();
     let meeting = args.meeting.as_deref().map(Meeting::load).transpose()?;
     let store = ModelStore::from_env();
-    let model_path = store.whisper_model(&args.model)?;
+    let model_path = store.whisper_model(&args.recognition.model)?;
     let vad_path = if args.vad {
         Some(store.vad_model()?)
     } else {
@@ -289,9 +271,9 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         eprintln!("warning: {}: {warning}", args.audio.display());
     }
     let mut builder = Transcriber::builder(&model_path)
-        .beam_size(args.beam)
+        .beam_size(args.recognition.beam)
         .vad_model(vad_path.as_deref());
-    if let Some(threads) = args.threads {
+    if let Some(threads) = args.recognition.threads {
         builder = builder.threads(threads);
     }
     if let Some(meeting) = &meeting {
@@ -325,7 +307,7 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         speech: result.speech,
         dropped: result.dropped,
     };
-    let dir = args.output.unwrap_or_else(|| {
+    let dir = args.recognition.output.unwrap_or_else(|| {
         let stem = args.audio.file_stem().unwrap_or_default();
         Path::new("out").join(stem)
     });
