@@ -15,7 +15,8 @@
 //!                place, disclosure {meeting, minutes, reason}, attendees [{title, role, note}],
 //!                materials [{label, title}] },
 //!   "speakers": [ {id "S1", role, title, confidence, confirmed} ],
-//!   "turns":    [ {start, end, speaker "S1", role "本部長", role_confidence, verbatim, text, segments} ],
+//!   "turns":    [ {start, end, speaker "S1", role "本部長", role_confidence, verbatim, text, segments,
+//!                  corrections [{from, to, rule "era"|"glossary"|"confusion", at}] (omitted when empty)} ],
 //!   "opening":  { turns [i], statements [{turn, role, text, start, end}] },
 //!   "items":    [ {kind "議案"|"報告事項", number, title,
 //!                  found "announcement"|"order"|"speech"|"missing", start, end, turns [i],
@@ -129,13 +130,17 @@ pub struct DraftTurn {
     pub role: Role,
     #[serde(default)]
     pub role_confidence: f32,
-    /// As recognised.
+    /// As recognised, after the correction stage (Whisper's own words are
+    /// in transcript.json, and what changed is in `corrections`).
     pub verbatim: String,
     /// Cleaned of fillers and false starts (ケバ取り).
     pub text: String,
     /// Indices into the transcript's segments.
     #[serde(default)]
     pub segments: Vec<usize>,
+    /// Corrections made in this turn's text (`at`: offset in `verbatim`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<crate::types::Correction>,
 }
 
 /// A statement written in the minutes as `役割：本文`.

@@ -2,12 +2,14 @@
 //! recordings, entirely offline. See ARCHITECTURE.md for the code map.
 //!
 //! Stages, each a module with its own error type:
-//! `audio` (file → [`types::Audio`]) → `transcribe` (→ [`types::Segment`]s).
+//! `audio` (file → [`types::Audio`]) → `transcribe` (→ [`types::Segment`]s)
+//! → `correct` (the meeting's vocabulary, every replacement recorded).
 //! `model` installs the weights those stages load; `meeting` reads the
 //! clerk's description of the meeting; `metrics` scores text against truth; `render` writes outputs atomically.
 
 pub mod atomic;
 pub mod audio;
+pub mod correct;
 pub mod draft;
 pub mod meeting;
 pub mod metrics;

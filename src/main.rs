@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use kaigiroku::correct::Corrector;
 use kaigiroku::meeting::Meeting;
 use kaigiroku::model::{InstallProgress, InstallRequest, Installed, ModelStore};
 use kaigiroku::transcribe::Transcriber;
@@ -83,6 +84,13 @@ struct Recognition {
     /// whisper.cpp threads [default: all cores].
     #[arg(long)]
     threads: Option<u32>,
+    /// A confusion list (`wrong → right` lines) replacing the built-in
+    /// assets/corrections.txt; used only with --meeting.
+    #[arg(long, value_name = "FILE")]
+    corrections: Option<PathBuf>,
+    /// Keep Whisper's text as recognised: no correction towards the meeting's vocabulary.
+    #[arg(long)]
+    no_correct: bool,
 }
 
 #[derive(Subcommand)]
@@ -188,6 +196,7 @@ fn install(request: InstallRequest) -> Result<()> {
     for (what, installed) in [
         ("Whisper", Some(&report.whisper)),
         ("VAD", report.vad.as_ref()),
+        ("CAM++ speaker embedding", report.campplus.as_ref()),
     ] {
         match installed {
             Some(Installed::Present(path)) => println!("{what}: already installed: {}", path.display()),
@@ -280,6 +289,21 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         builder = builder.vocabulary(&meeting.vocabulary());
     }
     let mut transcriber = builder.build()?;
+    let corrector = match &meeting {
+        Some(meeting) if !args.recognition.no_correct => {
+            let mut builder = Corrector::builder(meeting);
+            if let Some(path) = &args.recognition.corrections {
+                builder = builder.confusions_file(path);
+            }
+            Some(builder.build()?)
+        }
+        None if args.recognition.corrections.is_some() => {
+            anyhow::bail!(
+                "--corrections needs --meeting: corrections only bring in the meeting's own words"
+            )
+        }
+        _ => None,
+    };
 
     let bar = ProgressBar::new(1);
     bar.set_style(
@@ -303,7 +327,10 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         duration: audio.duration(),
         model: model_path.display().to_string(),
         language: "ja".into(),
-        segments: result.segments,
+        segments: match &corrector {
+            Some(corrector) => corrector.correct(result.segments),
+            None => result.segments,
+        },
         speech: result.speech,
         dropped: result.dropped,
     };
@@ -318,12 +345,20 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         } else {
             format!("  {:?}", s.flags)
         };
-        println!("[{:>7.2} – {:>7.2}] {}{flags}", s.start, s.end, s.text);
+        let corrected = s
+            .corrections
+            .iter()
+            .map(|c| format!("  {}→{} ({:?})", c.from, c.to, c.rule))
+            .collect::<String>();
+        println!(
+            "[{:>7.2} – {:>7.2}] {}{flags}{corrected}",
+            s.start, s.end, s.text
+        );
     }
     let took = started.elapsed().as_secs_f64();
     let speech: f64 = transcript.speech.iter().map(|s| s.duration()).sum();
     println!(
-        "{}: {:.1} s of audio ({:.1} s speech) in {:.1} s, real-time factor {:.3}; {} segments, {} flagged, {} dropped; wrote {}",
+        "{}: {:.1} s of audio ({:.1} s speech) in {:.1} s, real-time factor {:.3}; {} segments, {} flagged, {} dropped, {} corrections; wrote {}",
         args.audio.display(),
         transcript.duration,
         speech,
@@ -332,6 +367,7 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
         transcript.segments.len(),
         transcript.segments.iter().filter(|s| !s.flags.is_empty()).count(),
         transcript.dropped.len(),
+        transcript.segments.iter().map(|s| s.corrections.len()).sum::<usize>(),
         written
             .iter()
             .map(|p| p.display().to_string())
@@ -371,10 +407,11 @@ fn draft(args: TranscribeArgs, fillers: Option<PathBuf>) -> Result<()> {
         w.write_all(&json)
     })
     .with_context(|| format!("writing {}", turns_path.display()))?;
-    let draft = kaigiroku::minutes::Drafter::builder(&meeting)
+    let mut draft = kaigiroku::minutes::Drafter::builder(&meeting)
         .fillers(fillers)
         .build()
         .draft(&diarization.turns, &diarization.speakers)?;
+    kaigiroku::correct::attach_to_turns(&mut draft.turns, &transcript.segments);
     let written = render::write_draft(&dir, &draft)?;
     println!(
         "speakers: {} found ({:?} embedding); roles: {}",

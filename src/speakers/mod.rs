@@ -3,12 +3,15 @@
 //!
 //! 1. [`units`]: every segment is cut at its inner pauses (≥ 0.5 s), so a
 //!    segment Whisper made across a speaker change can be split there.
-//! 2. Each unit gets a speaker embedding. [`EmbeddingMethod::Classical`]
-//!    (always available, pure Rust): MFCC mean and spread plus log-F0
-//!    statistics from [`features`].
+//! 2. Each unit gets a speaker embedding: [`EmbeddingMethod::Campplus`]
+//!    (3D-Speaker's CAM++ network on a Kaldi filter bank, [`campp`],
+//!    [`fbank`]) when `campplus_cn_en_common.pt` is in the model store, else
+//!    [`EmbeddingMethod::Classical`] (pure Rust, no model): MFCC mean and
+//!    spread plus log-F0 statistics from [`features`].
 //! 3. [`cluster`]: embeddings are normalised against the recording (its mean
-//!    embedding subtracted), clustered agglomeratively (never more clusters
-//!    than the meeting has attendees) and refined.
+//!    embedding subtracted; classical features also standardised),
+//!    clustered agglomeratively (never more clusters than the meeting has
+//!    attendees) and refined.
 //! 4. Units of one segment in one cluster join; a segment whose units fall
 //!    in different clusters is split, its text cut at the punctuation nearest
 //!    the time split. Consecutive pieces of one cluster form a [`Turn`].
@@ -43,15 +46,21 @@
 //!   `segments` the indices into transcript.json's `segments` the turn was
 //!   made from (a segment split at a speaker change appears in two turns).
 
+pub mod campp;
 pub mod cluster;
+pub mod fbank;
 pub mod features;
 pub mod roles;
 pub mod score;
 pub mod units;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::meeting::{Meeting, Role};
+use crate::model::ModelStore;
 use crate::types::{Audio, Segment, Speaker, SpeakerId, Turn};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +69,8 @@ pub enum SpeakersError {
     UnknownSpeaker(SpeakerId),
     #[error("segment {index} ends before it starts ({start} > {end})")]
     BadSegment { index: usize, start: f64, end: f64 },
+    #[error(transparent)]
+    Campplus(#[from] campp::CampplusError),
 }
 
 /// Which speaker embedding ran.
@@ -127,6 +138,16 @@ impl Diarization {
     }
 }
 
+/// Where the CAM++ model comes from.
+#[derive(Debug, Clone)]
+enum ModelChoice {
+    /// The model store's (`$KAIGIROKU_MODELS` or `models/`), if installed.
+    Store,
+    File(PathBuf),
+    /// Never CAM++.
+    Classical,
+}
+
 /// Builds a [`Diarizer`].
 #[derive(Debug, Clone)]
 pub struct DiarizerBuilder {
@@ -134,9 +155,23 @@ pub struct DiarizerBuilder {
     min_unit: f64,
     threshold: Option<f32>,
     pitch_weight: f32,
+    model: ModelChoice,
 }
 
 impl DiarizerBuilder {
+    /// Embeds with the CAM++ state dict at `path` (by default the model
+    /// store's, when installed).
+    pub fn campplus_model(mut self, path: impl Into<PathBuf>) -> Self {
+        self.model = ModelChoice::File(path.into());
+        self
+    }
+
+    /// Uses the classical embedding even when CAM++ is installed.
+    pub fn classical(mut self) -> Self {
+        self.model = ModelChoice::Classical;
+        self
+    }
+
     /// Weight of the median log-F0 in the classical embedding, relative to
     /// one standardised MFCC dimension (default 10).
     pub fn pitch_weight(mut self, weight: f32) -> Self {
@@ -164,19 +199,46 @@ impl DiarizerBuilder {
         self
     }
 
+    /// Loads the CAM++ model when one is chosen or installed.
     pub fn build(self) -> Result<Diarizer, SpeakersError> {
-        Ok(Diarizer { settings: self })
+        let path = match &self.model {
+            ModelChoice::Store => {
+                Some(ModelStore::from_env().campplus_path()).filter(|p| p.is_file())
+            }
+            ModelChoice::File(path) => Some(path.clone()),
+            ModelChoice::Classical => None,
+        };
+        let campplus = match path {
+            Some(path) => Some(Arc::new(campp::Campplus::load(&path)?)),
+            None => None,
+        };
+        Ok(Diarizer {
+            settings: self,
+            campplus,
+        })
     }
 }
 
 /// Finds speakers and their roles in a transcribed recording.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Diarizer {
     settings: DiarizerBuilder,
+    campplus: Option<Arc<campp::Campplus>>,
+}
+
+impl std::fmt::Debug for Diarizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Diarizer")
+            .field("settings", &self.settings)
+            .field("method", &self.method())
+            .finish()
+    }
 }
 
 /// Default clustering threshold of the classical embedding.
 const CLASSICAL_THRESHOLD: f32 = 1.2;
+/// Default clustering threshold (cosine distance) of CAM++.
+const CAMPPLUS_THRESHOLD: f32 = 0.4;
 
 /// Units at least this long form the clusters; shorter ones join the nearest.
 const RELIABLE_SECONDS: f64 = 3.0;
@@ -188,11 +250,16 @@ impl Diarizer {
             min_unit: 2.0,
             threshold: None,
             pitch_weight: 10.0,
+            model: ModelChoice::Store,
         }
     }
 
     pub fn method(&self) -> EmbeddingMethod {
-        EmbeddingMethod::Classical
+        if self.campplus.is_some() {
+            EmbeddingMethod::Campplus
+        } else {
+            EmbeddingMethod::Classical
+        }
     }
 
     /// Speaker turns with roles for `segments` of `audio`, using the
@@ -228,8 +295,11 @@ impl Diarizer {
         );
         let mut embeddings = Vec::with_capacity(units.len());
         for (k, unit) in units.iter().enumerate() {
-            embeddings.push(units::classical_embedding(&frames, unit));
-            if k % 50 == 0 {
+            embeddings.push(match &self.campplus {
+                Some(model) => model.embed(unit_samples(audio, unit))?,
+                None => units::classical_embedding(&frames, unit),
+            });
+            if k % 10 == 0 {
                 on_progress(Progress {
                     stage: Stage::Embeddings,
                     done: k,
@@ -243,22 +313,31 @@ impl Diarizer {
             total: 1,
         });
         let weights: Vec<f64> = units.iter().map(|u| u.duration()).collect();
-        cluster::normalise(
-            &mut embeddings,
-            &weights,
-            true,
-            &units::classical_gains(self.settings.pitch_weight),
-        );
+        let (metric, default_threshold) = match self.method() {
+            EmbeddingMethod::Campplus => {
+                cluster::normalise(&mut embeddings, &weights, false, &[]);
+                (cluster::Metric::Cosine, CAMPPLUS_THRESHOLD)
+            }
+            EmbeddingMethod::Classical => {
+                cluster::normalise(
+                    &mut embeddings,
+                    &weights,
+                    true,
+                    &units::classical_gains(self.settings.pitch_weight),
+                );
+                (cluster::Metric::Euclidean, CLASSICAL_THRESHOLD)
+            }
+        };
         let max_clusters = if meeting.attendees.is_empty() {
             usize::MAX
         } else {
             meeting.attendees.len()
         };
-        let threshold = self.settings.threshold.unwrap_or(CLASSICAL_THRESHOLD);
+        let threshold = self.settings.threshold.unwrap_or(default_threshold);
         let labels = cluster::agglomerate_reliable(
             &embeddings,
             &weights,
-            cluster::Metric::Euclidean,
+            metric,
             threshold,
             max_clusters,
             RELIABLE_SECONDS,
@@ -272,6 +351,15 @@ impl Diarizer {
         });
         Ok(diarization)
     }
+}
+
+/// The samples of `unit`, clamped to the recording.
+fn unit_samples<'a>(audio: &'a Audio, unit: &units::Unit) -> &'a [f32] {
+    let rate = Audio::SAMPLE_RATE as f64;
+    let n = audio.samples.len();
+    let start = ((unit.start.max(0.0) * rate) as usize).min(n);
+    let end = ((unit.end.max(0.0) * rate) as usize).clamp(start, n);
+    &audio.samples[start..end]
 }
 
 /// A short unit's statistics are too noisy to split a segment on: it takes

@@ -149,6 +149,8 @@ mod tests {
             text: text.into(),
             confidence,
             flags: vec![],
+            verbatim: None,
+            corrections: Vec::new(),
         }
     }
 

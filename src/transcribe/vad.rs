@@ -25,7 +25,8 @@ impl VadBuilder {
         self
     }
 
-    /// Silence shorter than this does not end a stretch of speech (default 300 ms).
+    /// Silence shorter than this does not end a stretch of speech (default
+    /// 100 ms: short pauses between sentences are where windows may be cut).
     pub fn min_silence_ms(mut self, ms: i32) -> Self {
         self.min_silence_ms = ms;
         self
@@ -58,7 +59,7 @@ impl Vad {
         VadBuilder {
             model: model.to_path_buf(),
             threshold: 0.5,
-            min_silence_ms: 300,
+            min_silence_ms: 100,
             min_speech_ms: 250,
             pad_ms: 100,
         }
