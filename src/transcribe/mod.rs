@@ -17,8 +17,12 @@ pub mod vad;
 
 use std::path::{Path, PathBuf};
 
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+use whisper_rs::{
+    DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
+    WhisperContextParameters,
+};
 
+use crate::model::HParams;
 use crate::types::{Audio, Dropped, Segment, Span};
 pub use guards::GuardSettings;
 pub use vad::Vad;
@@ -137,10 +141,20 @@ impl TranscriberBuilder {
     pub fn build(self) -> Result<Transcriber, TranscribeError> {
         whisper_rs::install_logging_hooks();
         let path = self.model.to_string_lossy().into_owned();
-        let context = WhisperContext::new_with_params(&path, WhisperContextParameters::default())
-            .map_err(|source| TranscribeError::LoadModel {
-            path: self.model.clone(),
-            source,
+        let hparams = std::fs::File::open(&self.model)
+            .and_then(HParams::read)
+            .ok()
+            .flatten();
+        let mut params = WhisperContextParameters::default();
+        params.dtw_parameters(DtwParameters {
+            mode: dtw_mode(hparams.as_ref()),
+            ..DtwParameters::default()
+        });
+        let context = WhisperContext::new_with_params(&path, params).map_err(|source| {
+            TranscribeError::LoadModel {
+                path: self.model.clone(),
+                source,
+            }
         })?;
         let vad = match &self.vad_model {
             Some(path) => Some(Vad::builder(path).build()?),
@@ -299,11 +313,44 @@ impl Transcriber {
                     probability: data.p,
                     t0: data.t0,
                     t1: data.t1,
+                    t_dtw: data.t_dtw,
                 });
             }
             segments.extend(sentences(&decoded, start, end));
         }
         Ok((segments, tokens))
+    }
+}
+
+/// Which attention heads time tokens (DTW timestamps): whisper.cpp's
+/// preset for the model's shape, or the top half of the text layers for a
+/// shape it has no preset for.
+fn dtw_mode(hparams: Option<&HParams>) -> DtwMode<'static> {
+    let Some(h) = hparams else {
+        return DtwMode::TopMost { n_top: 2 };
+    };
+    let english = h.n_vocab < 51865;
+    let preset = match (h.size_name(), english) {
+        ("tiny", false) => Some(DtwModelPreset::Tiny),
+        ("tiny", true) => Some(DtwModelPreset::TinyEn),
+        ("base", false) => Some(DtwModelPreset::Base),
+        ("base", true) => Some(DtwModelPreset::BaseEn),
+        ("small", false) => Some(DtwModelPreset::Small),
+        ("small", true) => Some(DtwModelPreset::SmallEn),
+        ("medium", false) => Some(DtwModelPreset::Medium),
+        ("medium", true) => Some(DtwModelPreset::MediumEn),
+        ("large", _) if h.n_mels == 128 && h.n_text_layer == 4 => {
+            Some(DtwModelPreset::LargeV3Turbo)
+        }
+        ("large", _) if h.n_mels == 128 => Some(DtwModelPreset::LargeV3),
+        ("large", _) => Some(DtwModelPreset::LargeV2),
+        _ => None,
+    };
+    match preset {
+        Some(model_preset) => DtwMode::ModelPreset { model_preset },
+        None => DtwMode::TopMost {
+            n_top: (h.n_text_layer / 2).max(1),
+        },
     }
 }
 
@@ -314,6 +361,27 @@ struct DecodedToken {
     probability: f32,
     t0: i64,
     t1: i64,
+    /// DTW time of the token (its middle), −1 when not computed.
+    t_dtw: i64,
+}
+
+impl DecodedToken {
+    /// Start of the token: its DTW time when there is one.
+    fn start(&self) -> i64 {
+        if self.t_dtw >= 0 {
+            self.t_dtw
+        } else {
+            self.t0
+        }
+    }
+
+    fn end(&self) -> i64 {
+        if self.t_dtw >= 0 {
+            self.t_dtw
+        } else {
+            self.t1
+        }
+    }
 }
 
 /// Cuts one Whisper segment (`start`..`end`, centiseconds) into sentences
@@ -346,12 +414,12 @@ fn sentences(tokens: &[DecodedToken], start: i64, end: i64) -> Vec<Segment> {
         if text.is_empty() {
             continue;
         }
-        let first_t0 = group.first().map_or(cursor, |t| t.t0);
+        let first_t0 = group.first().map_or(cursor, DecodedToken::start);
         let s = if k == 0 { start } else { first_t0.clamp(cursor, end) };
         let e = if k == last {
             end
         } else {
-            group.last().map_or(s, |t| t.t1).clamp(s, end)
+            group.last().map_or(s, DecodedToken::end).clamp(s, end)
         };
         cursor = e;
         let confidence = group.iter().map(|t| t.probability).sum::<f32>() / group.len() as f32;
@@ -378,6 +446,7 @@ mod tests {
             probability: 0.5,
             t0,
             t1,
+            t_dtw: -1,
         }
     }
 
@@ -386,8 +455,8 @@ mod tests {
         // 「説」 split across two byte tokens, as byte-level BPE does.
         let bytes = "説".as_bytes();
         let tokens = vec![
-            DecodedToken { bytes: bytes[..2].to_vec(), probability: 0.5, t0: 100, t1: 120 },
-            DecodedToken { bytes: bytes[2..].to_vec(), probability: 0.5, t0: 120, t1: 140 },
+            DecodedToken { bytes: bytes[..2].to_vec(), probability: 0.5, t0: 100, t1: 120, t_dtw: -1 },
+            DecodedToken { bytes: bytes[2..].to_vec(), probability: 0.5, t0: 120, t1: 140, t_dtw: -1 },
             token("明は以上です。", 140, 400),
             token("ご質問は", 520, 600),
             token("ございますか？", 600, 700),
