@@ -3,9 +3,5 @@
 # and the models first (a no-op when they are there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-cargo build --release --quiet
-kaigiroku=target/release/kaigiroku
-[ -n "${CARGO_TARGET_DIR:-}" ] && kaigiroku="$CARGO_TARGET_DIR/release/kaigiroku"
-"$kaigiroku" model install
+scripts/prepare.sh >/dev/null
 cargo test --release

@@ -28,15 +28,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Install or list Whisper and VAD models.
+    /// Install or list the Whisper, VAD and speaker models.
     Model {
         #[command(subcommand)]
         command: ModelCommand,
     },
-    /// Transcribe a recording (WAV, MP3, M4A, FLAC, OGG, Opus) to DIR/transcript.{json,srt,vtt}.
+    /// Transcribe a recording (WAV, MP3, M4A, FLAC, OGG, Opus) to DIR/transcript.{json,srt,vtt};
+    /// with --meeting also find speakers and roles (DIR/turns.json).
     Transcribe {
         audio: PathBuf,
-        /// The meeting's description (meeting.toml): its vocabulary guides recognition.
+        /// The meeting's description (meeting.toml): its vocabulary guides recognition,
+        /// its attendees and agenda name the speakers' roles.
         #[arg(long)]
         meeting: Option<PathBuf>,
         #[command(flatten)]
@@ -259,9 +261,9 @@ struct TranscribeArgs {
 
 /// What `transcribe` produced, for the stages after it.
 struct Transcribed {
-    audio: kaigiroku::types::Audio,
     transcript: Transcript,
-    meeting: Option<Meeting>,
+    /// Speakers and turns (turns.json), when a meeting file was given.
+    speakers: Option<(Meeting, kaigiroku::speakers::Diarization)>,
     dir: PathBuf,
 }
 
@@ -374,12 +376,49 @@ fn transcribe(args: TranscribeArgs) -> Result<Transcribed> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let speakers = match meeting {
+        Some(meeting) => {
+            let diarization = speakers(&audio, &transcript, &meeting, &dir)?;
+            Some((meeting, diarization))
+        }
+        None => None,
+    };
     Ok(Transcribed {
-        audio,
         transcript,
-        meeting,
+        speakers,
         dir,
     })
+}
+
+/// Speakers and roles of a transcribed recording, written to DIR/turns.json.
+fn speakers(
+    audio: &kaigiroku::types::Audio,
+    transcript: &Transcript,
+    meeting: &Meeting,
+    dir: &Path,
+) -> Result<kaigiroku::speakers::Diarization> {
+    let diarizer = kaigiroku::speakers::Diarizer::builder().build()?;
+    let diarization = diarizer.diarize(audio, &transcript.segments, meeting, |_| {})?;
+    let turns_path = dir.join("turns.json");
+    let json = serde_json::to_vec_pretty(&diarization)?;
+    kaigiroku::atomic::write_file(&turns_path, |w| {
+        use std::io::Write;
+        w.write_all(&json)
+    })
+    .with_context(|| format!("writing {}", turns_path.display()))?;
+    println!(
+        "speakers: {} found ({:?} embedding); roles: {}; wrote {}",
+        diarization.speakers.len(),
+        diarization.method,
+        diarization
+            .speakers
+            .iter()
+            .map(|s| format!("{}={}", s.id, s.role))
+            .collect::<Vec<_>>()
+            .join(" "),
+        turns_path.display()
+    );
+    Ok(diarization)
 }
 
 fn draft(args: TranscribeArgs, fillers: Option<PathBuf>) -> Result<()> {
@@ -392,21 +431,11 @@ fn draft(args: TranscribeArgs, fillers: Option<PathBuf>) -> Result<()> {
         None => kaigiroku::minutes::FillerList::default(),
     };
     let Transcribed {
-        audio,
         transcript,
-        meeting,
+        speakers,
         dir,
     } = transcribe(args)?;
-    let meeting = meeting.context("draft needs --meeting")?;
-    let diarizer = kaigiroku::speakers::Diarizer::builder().build()?;
-    let diarization = diarizer.diarize(&audio, &transcript.segments, &meeting, |_| {})?;
-    let turns_path = dir.join("turns.json");
-    let json = serde_json::to_vec_pretty(&diarization)?;
-    kaigiroku::atomic::write_file(&turns_path, |w| {
-        use std::io::Write;
-        w.write_all(&json)
-    })
-    .with_context(|| format!("writing {}", turns_path.display()))?;
+    let (meeting, diarization) = speakers.context("draft needs --meeting")?;
     let mut draft = kaigiroku::minutes::Drafter::builder(&meeting)
         .fillers(fillers)
         .build()
@@ -414,19 +443,7 @@ fn draft(args: TranscribeArgs, fillers: Option<PathBuf>) -> Result<()> {
     kaigiroku::correct::attach_to_turns(&mut draft.turns, &transcript.segments);
     let written = render::write_draft(&dir, &draft)?;
     println!(
-        "speakers: {} found ({:?} embedding); roles: {}",
-        diarization.speakers.len(),
-        diarization.method,
-        diarization
-            .speakers
-            .iter()
-            .map(|s| format!("{}={}", s.id, s.role))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    println!(
-        "wrote {}, {}",
-        turns_path.display(),
+        "wrote {}",
         written
             .iter()
             .map(|p| p.display().to_string())

@@ -125,10 +125,12 @@ fn drafts_the_full_sample_meeting_from_its_recording() {
     // base gets right on this recording).
     let summary = |i: usize| -> String { d.items[i].summary.iter().map(|s| s.text.as_str()).collect() };
     for (i, keys) in [
-        (0, &["平成28年度", "仮想デスクトップシステム"][..]),
-        (1, &["3グループ"][..]),
-        (3, &["候補機種"][..]),
-        (4, &["スマートフォン"][..]),
+        (0, &["平成28年度", "仮想デスクトップシステム", "4000万円"][..]),
+        (1, &["BPR", "令和4年度"][..]),
+        (2, &["意見照会", "パブリックコメント"][..]),
+        (3, &["令和3年度末", "タブレット端末"][..]),
+        (4, &["7年", "スマートフォン"][..]),
+        (5, &["LGWAN-ASP"][..]),
     ] {
         for key in keys {
             assert!(summary(i).contains(key), "{key} missing from 要旨 {i}: {}", summary(i));

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use kaigiroku::correct::Corrector;
 use kaigiroku::meeting::{Meeting, Role};
 use kaigiroku::speakers::score::{boundary_f1, role_accuracy, BoundaryScore, RoleSpan};
 use kaigiroku::speakers::{Diarization, Diarizer, EmbeddingMethod};
@@ -99,8 +100,13 @@ enum Use {
 fn run(sample: &str, segments: &Path, meeting: &Path, method: Use) -> Outcome {
     let dir = root().join("samples").join(sample);
     let audio = load_wav(&dir.join("meeting.wav"));
-    let segments = load_segments(segments);
     let meeting = Meeting::load(meeting).unwrap();
+    // As the pipeline does: Whisper's text corrected towards the meeting's
+    // vocabulary before speakers and roles.
+    let segments = Corrector::builder(&meeting)
+        .build()
+        .unwrap()
+        .correct(load_segments(segments));
     let truth = load_truth(&dir.join("truth.json"));
     let started = Instant::now();
     let mut builder = Diarizer::builder();
