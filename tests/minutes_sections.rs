@@ -223,3 +223,31 @@ fn bad_times_are_refused() {
     turns[3].end = f64::NAN;
     assert!(Drafter::builder(&m).build().draft(&turns, &[]).is_err());
 }
+
+#[test]
+fn a_presentation_split_between_two_speaker_clusters_stays_one_presentation() {
+    let (m, mut turns) = short();
+    let before = draft(&m, &turns);
+    let first = before.items[0].presentation[0];
+    // The presenter's voice split into two clusters mid-presentation (as
+    // CAM++ did on the short sample): same role, another speaker id.
+    let t = turns[first].clone();
+    let cut = t.text.find('。').expect("a sentence end") + '。'.len_utf8();
+    let middle = (t.start + t.end) / 2.0;
+    let mut second = t.clone();
+    second.start = middle;
+    second.text = t.text[cut..].to_string();
+    second.speaker = kaigiroku::types::SpeakerId(99);
+    turns[first].end = middle;
+    turns[first].text = t.text[..cut].to_string();
+    turns.insert(first + 1, second);
+    let d = draft(&m, &turns);
+    let item = &d.items[0];
+    assert_eq!(item.presentation, vec![first, first + 1]);
+    assert!(
+        item.questions.is_empty(),
+        "presentation leaked into the Q&A: {:?}",
+        item.questions.iter().map(|q| &q.text).collect::<Vec<_>>()
+    );
+    assert_eq!(item.questions.len(), before.items[0].questions.len());
+}

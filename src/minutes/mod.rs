@@ -296,7 +296,9 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
 }
 
 /// The presentation: the presenter's first turn near the start of the
-/// section, and that speaker's turns directly after it.
+/// section, and the turns of the presenter's role directly after it (a
+/// presenter's voice may fall into two speaker clusters, and a colleague may
+/// add to the presentation), up to the turn that says 「説明は以上です」.
 fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -> Vec<usize> {
     let Some(presenter) = presenter else {
         return Vec::new();
@@ -308,12 +310,24 @@ fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -
     else {
         return Vec::new();
     };
-    let speaker = turns[body[pos]].speaker;
-    body[pos..]
+    let mut out = Vec::new();
+    for &i in &body[pos..] {
+        if &turns[i].role != presenter {
+            break;
+        }
+        out.push(i);
+        if ends_presentation(&turns[i].verbatim) {
+            break;
+        }
+    }
+    out
+}
+
+/// 「説明は以上です」 and its variants close a presentation.
+fn ends_presentation(text: &str) -> bool {
+    ["説明は以上", "説明は、以上", "以上で説明", "報告は以上"]
         .iter()
-        .copied()
-        .take_while(|&i| turns[i].speaker == speaker)
-        .collect()
+        .any(|p| text.contains(p))
 }
 
 /// Turn `index` as a statement; with `substance_only`, without procedural
