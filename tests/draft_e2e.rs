@@ -123,9 +123,13 @@ fn drafts_the_full_sample_meeting_from_its_recording() {
 
     // Key facts survive recognition into the 要旨 (numbers and names Whisper
     // base gets right on this recording).
-    let summary = |i: usize| -> String { d.items[i].summary.iter().map(|s| s.text.as_str()).collect() };
+    let summary =
+        |i: usize| -> String { d.items[i].summary.iter().map(|s| s.text.as_str()).collect() };
     for (i, keys) in [
-        (0, &["平成28年度", "仮想デスクトップシステム", "4000万円"][..]),
+        (
+            0,
+            &["平成28年度", "仮想デスクトップシステム", "4000万円"][..],
+        ),
         (1, &["BPR", "令和4年度"][..]),
         (2, &["意見照会", "パブリックコメント"][..]),
         (3, &["令和3年度末", "タブレット端末"][..]),
@@ -133,12 +137,22 @@ fn drafts_the_full_sample_meeting_from_its_recording() {
         (5, &["LGWAN-ASP"][..]),
     ] {
         for key in keys {
-            assert!(summary(i).contains(key), "{key} missing from 要旨 {i}: {}", summary(i));
+            assert!(
+                summary(i).contains(key),
+                "{key} missing from 要旨 {i}: {}",
+                summary(i)
+            );
         }
     }
 
     // The renders exist, and no filler is left in the minutes text.
-    for file in ["minutes.md", "minutes.txt", "minutes.docx", "turns.json", "transcript.json"] {
+    for file in [
+        "minutes.md",
+        "minutes.txt",
+        "minutes.docx",
+        "turns.json",
+        "transcript.json",
+    ] {
         assert!(out.path().join(file).is_file(), "{file} not written");
     }
     let text = std::fs::read_to_string(out.path().join("minutes.txt")).unwrap();

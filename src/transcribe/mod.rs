@@ -79,7 +79,11 @@ fn vocabulary_tokens(
         .iter()
         .enumerate()
         .map(|(i, term)| {
-            let piece = if i == 0 { term.clone() } else { format!("、{term}") };
+            let piece = if i == 0 {
+                term.clone()
+            } else {
+                format!("、{term}")
+            };
             Ok(context.tokenize(&piece, 4 * piece.len() + 8)?)
         })
         .collect()
@@ -415,7 +419,11 @@ fn sentences(tokens: &[DecodedToken], start: i64, end: i64) -> Vec<Segment> {
             continue;
         }
         let first_t0 = group.first().map_or(cursor, DecodedToken::start);
-        let s = if k == 0 { start } else { first_t0.clamp(cursor, end) };
+        let s = if k == 0 {
+            start
+        } else {
+            first_t0.clamp(cursor, end)
+        };
         let e = if k == last {
             end
         } else {
@@ -455,8 +463,20 @@ mod tests {
         // 「説」 split across two byte tokens, as byte-level BPE does.
         let bytes = "説".as_bytes();
         let tokens = vec![
-            DecodedToken { bytes: bytes[..2].to_vec(), probability: 0.5, t0: 100, t1: 120, t_dtw: -1 },
-            DecodedToken { bytes: bytes[2..].to_vec(), probability: 0.5, t0: 120, t1: 140, t_dtw: -1 },
+            DecodedToken {
+                bytes: bytes[..2].to_vec(),
+                probability: 0.5,
+                t0: 100,
+                t1: 120,
+                t_dtw: -1,
+            },
+            DecodedToken {
+                bytes: bytes[2..].to_vec(),
+                probability: 0.5,
+                t0: 120,
+                t1: 140,
+                t_dtw: -1,
+            },
             token("明は以上です。", 140, 400),
             token("ご質問は", 520, 600),
             token("ございますか？", 600, 700),
@@ -464,7 +484,10 @@ mod tests {
         ];
         let s = sentences(&tokens, 50, 900);
         let texts: Vec<&str> = s.iter().map(|x| x.text.as_str()).collect();
-        assert_eq!(texts, ["説明は以上です。", "ご質問はございますか？", "ありがとう"]);
+        assert_eq!(
+            texts,
+            ["説明は以上です。", "ご質問はございますか？", "ありがとう"]
+        );
         let times: Vec<(f64, f64)> = s.iter().map(|x| (x.start, x.end)).collect();
         assert_eq!(times, [(0.5, 4.0), (5.2, 7.0), (7.5, 9.0)]);
     }
