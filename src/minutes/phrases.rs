@@ -162,6 +162,21 @@ pub fn is_procedural(sentence: &str) -> bool {
         || is_call_for_questions(sentence)
         || is_formula(sentence)
         || decision(sentence).is_some()
+        || is_procedure_fragment(sentence)
+}
+
+/// Nothing but a connective and an item's name, 「それでは、議案。」: the
+/// head of an announcement or decision that recognition cut off from the
+/// rest.
+fn is_procedure_fragment(sentence: &str) -> bool {
+    let mut rest = sentence.to_string();
+    for word in ["それでは", "では", "次に", "続きまして", "最後に", "議案", "報告事項"] {
+        rest = rest.replace(word, "");
+    }
+    rest.len() < sentence.len()
+        && rest
+            .chars()
+            .all(|c| "、。，．,.（）() ".contains(c) || c.is_numeric())
 }
 
 #[cfg(test)]
@@ -194,6 +209,9 @@ mod tests {
             "次に、報告事項（2）、管理職パソコンの入れ替えについて、説明をお願いします。"
         ));
         assert!(!is_procedural("入れ替えの時期はいつごろでしょうか。"));
+        assert!(is_procedural("それでは、議案。"));
+        assert!(is_procedural("それでは、議案、1、"));
+        assert!(!is_procedural("では、議案の件で一点。"));
         assert!(is_boilerplate("説明は以上です。"));
         assert!(is_boilerplate("資料1をご覧ください。"));
     }
