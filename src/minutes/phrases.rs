@@ -170,7 +170,15 @@ pub fn is_procedural(sentence: &str) -> bool {
 /// rest.
 fn is_procedure_fragment(sentence: &str) -> bool {
     let mut rest = sentence.to_string();
-    for word in ["それでは", "では", "次に", "続きまして", "最後に", "議案", "報告事項"] {
+    for word in [
+        "それでは",
+        "では",
+        "次に",
+        "続きまして",
+        "最後に",
+        "議案",
+        "報告事項",
+    ] {
         rest = rest.replace(word, "");
     }
     rest.len() < sentence.len()

@@ -242,6 +242,9 @@ const CAMPPLUS_THRESHOLD: f32 = 0.4;
 
 /// Units at least this long form the clusters; shorter ones join the nearest.
 const RELIABLE_SECONDS: f64 = 3.0;
+/// A pause shorter than this (seconds) between two units is no pause: one
+/// speaker going on.
+const CONTINUOUS_GAP: f64 = 0.3;
 
 impl Diarizer {
     pub fn builder() -> DiarizerBuilder {
@@ -363,22 +366,34 @@ fn unit_samples<'a>(audio: &'a Audio, unit: &units::Unit) -> &'a [f32] {
 }
 
 /// A short unit's statistics are too noisy to split a segment on: it takes
-/// the label of the nearest reliable unit of its own segment, if any.
+/// the label of the nearest reliable unit of its own segment, if any. A
+/// short unit alone in its segment (a sentence like 「はい。」 or 「そのため、」)
+/// takes the label of a reliable unit it runs into with no pause between
+/// them (under [`CONTINUOUS_GAP`]): speakers rarely change without one.
 fn follow_reliable_neighbours(units: &[units::Unit], mut labels: Vec<usize>) -> Vec<usize> {
     let original = labels.clone();
+    let reliable = |u: &units::Unit| u.duration() >= RELIABLE_SECONDS;
     for (i, unit) in units.iter().enumerate() {
-        if unit.duration() >= RELIABLE_SECONDS {
+        if reliable(unit) {
             continue;
         }
         let nearest = units
             .iter()
             .enumerate()
-            .filter(|(j, u)| {
-                u.segment == unit.segment && *j != i && u.duration() >= RELIABLE_SECONDS
-            })
+            .filter(|(j, u)| u.segment == unit.segment && *j != i && reliable(u))
             .min_by_key(|(j, _)| j.abs_diff(i))
             .map(|(j, _)| original[j]);
-        if let Some(label) = nearest {
+        let touching = || {
+            let before = i.checked_sub(1).map(|j| (j, unit.start - units[j].end));
+            let after = units.get(i + 1).map(|u| (i + 1, u.start - unit.end));
+            [before, after]
+                .into_iter()
+                .flatten()
+                .filter(|&(j, gap)| reliable(&units[j]) && gap < CONTINUOUS_GAP)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(j, _)| original[j])
+        };
+        if let Some(label) = nearest.or_else(touching) {
             labels[i] = label;
         }
     }
