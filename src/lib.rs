@@ -11,6 +11,7 @@ pub mod atomic;
 pub mod audio;
 pub mod correct;
 pub mod draft;
+pub mod ja;
 pub mod meeting;
 pub mod metrics;
 pub mod minutes;

@@ -213,6 +213,20 @@ pub struct Speaker {
     /// True once a clerk has confirmed or corrected the role.
     #[serde(default)]
     pub confirmed: bool,
+    /// Why the speaker has its role: the strongest clues, strongest first
+    /// (what the review page shows for "why 事務局?").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+/// One clue for a speaker's role, heard at `at` seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub role: crate::meeting::Role,
+    pub weight: f32,
+    pub at: f64,
+    /// In words, for the clerk: 「『説明をお願いします』の直後に長く話した」.
+    pub reason: String,
 }
 
 /// One speaker's uninterrupted stretch of speech.

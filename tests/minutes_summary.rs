@@ -8,8 +8,8 @@ mod minutes_support;
 
 use std::collections::HashSet;
 
+use kaigiroku::ja::{bigrams, sentences};
 use kaigiroku::minutes::phrases::is_boilerplate;
-use kaigiroku::minutes::text::{bigrams, sentences};
 use kaigiroku::minutes::{Drafter, SummaryMethod};
 use minutes_support::{meeting, truth, FULL_MEETING};
 

@@ -9,7 +9,6 @@ pub mod fillers;
 pub mod phrases;
 pub mod sections;
 pub mod summary;
-pub mod text;
 
 use chrono::{NaiveTime, TimeDelta, Timelike};
 
@@ -17,6 +16,7 @@ use crate::draft::{
     Closing, Decision, Draft, DraftTurn, Flag, FlagKind, Found, Header, Item, Outcome, Part,
     Statement,
 };
+use crate::ja;
 use crate::meeting::{AgendaKind, ClockTime, Meeting, Role};
 use crate::types::{Speaker, Turn};
 
@@ -271,7 +271,7 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
         segments: t.segments.clone(),
         corrections: Vec::new(),
     };
-    let at = text::sentences(&t.text)
+    let at = ja::sentences(&t.text)
         .iter()
         .skip(1)
         .find(|s| phrases::is_announcement(s.text))
@@ -335,10 +335,10 @@ fn ends_presentation(text: &str) -> bool {
 /// None when nothing is left.
 fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<Statement> {
     let turn = &turns[index];
-    let text: String = text::sentences(&turn.text)
+    let text: String = ja::sentences(&turn.text)
         .iter()
         .filter(|s| !substance_only || !phrases::is_procedural(s.text))
-        .map(|s| s.text)
+        .map(|s| ja::punctuate(s.text))
         .collect();
     (!text.is_empty()).then(|| Statement {
         turn: index,
@@ -357,7 +357,7 @@ fn outcome(
     flags: &mut Vec<Flag>,
 ) -> Outcome {
     let heard = section.iter().rev().find_map(|&i| {
-        text::sentences(&turns[i].text)
+        ja::sentences(&turns[i].text)
             .iter()
             .rev()
             .find_map(|s| phrases::decision(s.text).map(|d| (i, d, s.text.to_string())))

@@ -4,18 +4,20 @@
 //! boilerplate. Everything here works on one sentence at a time.
 
 use crate::draft::Decision;
+use crate::ja::phrases::{contains, Kind};
 
 /// The chair asks for a presentation: 「…について、説明をお願いします」.
 pub fn is_announcement(sentence: &str) -> bool {
-    [
-        "説明をお願い",
-        "説明お願い",
-        "報告をお願い",
-        "報告お願い",
-        "ご説明願い",
-    ]
-    .iter()
-    .any(|p| sentence.contains(p))
+    contains(Kind::Request, sentence)
+        || [
+            "説明をお願い",
+            "説明お願い",
+            "報告をお願い",
+            "報告お願い",
+            "ご説明願い",
+        ]
+        .iter()
+        .any(|p| sentence.contains(p))
 }
 
 /// The chair asks for questions: 「ご質問はございますか」「何かございますか」.
@@ -92,18 +94,19 @@ pub fn is_boilerplate(sentence: &str) -> bool {
 
 /// A decision taken on a 議案, if `sentence` states one.
 pub fn decision(sentence: &str) -> Option<Decision> {
-    let decides = [
-        "承認",
-        "了承",
-        "決定",
-        "可決",
-        "否決",
-        "継続審議",
-        "保留",
-        "見送",
-    ]
-    .iter()
-    .any(|p| sentence.contains(p));
+    let decides = contains(Kind::Approve, sentence)
+        || [
+            "承認",
+            "了承",
+            "決定",
+            "可決",
+            "否決",
+            "継続審議",
+            "保留",
+            "見送",
+        ]
+        .iter()
+        .any(|p| sentence.contains(p));
     let declared = [
         "いたします",
         "します",
@@ -149,7 +152,7 @@ pub fn decision(sentence: &str) -> Option<Decision> {
     ]
     .iter()
     .any(|p| sentence.contains(p));
-    if (as_proposed || sentence.contains("承認")) && !against {
+    if (as_proposed || contains(Kind::Approve, sentence)) && !against {
         Some(Decision::Approved)
     } else {
         Some(Decision::Other)
@@ -159,6 +162,8 @@ pub fn decision(sentence: &str) -> Option<Decision> {
 /// A sentence that the minutes leave out of the 質疑: procedure, not substance.
 pub fn is_procedural(sentence: &str) -> bool {
     is_announcement(sentence)
+        || contains(Kind::NoQuestions, sentence)
+        || contains(Kind::Proceed, sentence)
         || is_call_for_questions(sentence)
         || is_formula(sentence)
         || decision(sentence).is_some()
@@ -217,6 +222,8 @@ mod tests {
             "次に、報告事項（2）、管理職パソコンの入れ替えについて、説明をお願いします。"
         ));
         assert!(!is_procedural("入れ替えの時期はいつごろでしょうか。"));
+        assert!(is_procedural("内容ですので、次に進みます。"));
+        assert!(is_procedural("ご質問はないようですので、次に進みます。"));
         assert!(is_procedural("それでは、議案。"));
         assert!(is_procedural("それでは、議案、1、"));
         assert!(!is_procedural("では、議案の件で一点。"));

@@ -9,7 +9,7 @@ use crate::draft::{DraftTurn, Found};
 use crate::meeting::{AgendaItem, AgendaKind, Role};
 
 use super::phrases;
-use super::text::{agenda_refs, containment, normalize, sentences};
+use crate::ja::{agenda_refs, containment, normalize, sentences};
 
 /// Least score for a turn to count as an item's announcement.
 const THRESHOLD: f64 = 1.5;

@@ -9,7 +9,7 @@
 use crate::draft::{DraftTurn, SummarySentence};
 
 use super::phrases;
-use super::text::{containment, sentences};
+use crate::ja::{containment, sentences};
 
 /// How the 要旨 is chosen. `Scored` was chosen by measurement against the
 /// published minutes (see tests/minutes_summary.rs); the others are kept

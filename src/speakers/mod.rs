@@ -245,6 +245,9 @@ const RELIABLE_SECONDS: f64 = 3.0;
 /// A pause shorter than this (seconds) between two units is no pause: one
 /// speaker going on.
 const CONTINUOUS_GAP: f64 = 0.3;
+/// A turn never spans a longer pause: after it, the same speaker starts a
+/// new turn, so a turn's times are its speech and playing it plays speech.
+const MAX_TURN_PAUSE: f64 = 2.0;
 
 impl Diarizer {
     pub fn builder() -> DiarizerBuilder {
@@ -451,9 +454,11 @@ fn assemble(
     let mut turn_segments: Vec<Vec<usize>> = Vec::new();
     for p in pieces {
         match (drafts.last_mut(), turn_segments.last_mut()) {
-            (Some(last), Some(segs)) if last.cluster == p.cluster => {
+            (Some(last), Some(segs))
+                if last.cluster == p.cluster && p.start - last.end <= MAX_TURN_PAUSE =>
+            {
                 last.end = p.end;
-                last.text.push_str(&p.text);
+                join_sentence(&mut last.text, &p.text);
                 if segs.last() != Some(&p.segment) {
                     segs.push(p.segment);
                 }
@@ -464,7 +469,8 @@ fn assemble(
             }
         }
     }
-    // Speakers numbered by first speech.
+    // Clusters numbered by first speech, then roles (which may split turns
+    // off into clusters of their own), then speakers numbered again.
     let mut order: Vec<usize> = Vec::new();
     for d in &drafts {
         if !order.contains(&d.cluster) {
@@ -481,23 +487,34 @@ fn assemble(
             text: &d.text,
         })
         .collect();
-    let assignments = roles::assign(&spoken, order.len(), meeting);
-    let speakers: Vec<Speaker> = assignments
+    let roles = roles::assign(&spoken, order.len(), meeting);
+    let mut numbered: Vec<usize> = Vec::new();
+    for &c in &roles.turn_cluster {
+        if !numbered.contains(&c) {
+            numbered.push(c);
+        }
+    }
+    let speakers: Vec<Speaker> = numbered
         .iter()
         .enumerate()
-        .map(|(k, a)| Speaker {
-            id: SpeakerId(k as u32 + 1),
-            role: a.role.clone(),
-            title: a.title.clone(),
-            confidence: a.confidence,
-            confirmed: false,
+        .map(|(k, &c)| {
+            let a = &roles.clusters[c];
+            Speaker {
+                id: SpeakerId(k as u32 + 1),
+                role: a.role.clone(),
+                title: a.title.clone(),
+                confidence: a.confidence,
+                confirmed: false,
+                evidence: a.evidence.clone(),
+            }
         })
         .collect();
     let turns = drafts
         .into_iter()
         .zip(turn_segments)
-        .map(|(d, segments)| {
-            let speaker = &speakers[id_of(d.cluster)];
+        .zip(&roles.turn_cluster)
+        .map(|((d, segments), c)| {
+            let speaker = &speakers[numbered.iter().position(|n| n == c).unwrap_or(0)];
             Turn {
                 start: d.start,
                 end: d.end,
@@ -515,6 +532,20 @@ fn assemble(
         speakers,
         turns,
     }
+}
+
+/// Appends `next` to a turn's text; where the text so far has no sentence
+/// mark at its end (Whisper left it out), a space keeps the boundary, as
+/// Whisper itself writes it ([`crate::ja::sentences`] splits there).
+fn join_sentence(text: &mut String, next: &str) {
+    let open = text
+        .chars()
+        .last()
+        .is_some_and(|c| !crate::ja::is_sentence_mark(c) && c != '、' && !c.is_whitespace());
+    if open && !next.starts_with(char::is_whitespace) {
+        text.push(' ');
+    }
+    text.push_str(next);
 }
 
 /// Cuts `text` into `cuts.len() + 1` pieces at the given fractions of its

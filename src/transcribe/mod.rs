@@ -13,6 +13,7 @@
 //! Invariant: only this module touches whisper-rs.
 
 pub mod guards;
+pub mod split;
 pub mod vad;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use whisper_rs::{
 use crate::model::HParams;
 use crate::types::{Audio, Dropped, Segment, Span};
 pub use guards::GuardSettings;
+use split::DecodedToken;
 pub use vad::Vad;
 
 #[derive(Debug, thiserror::Error)]
@@ -225,8 +227,16 @@ impl Transcriber {
             let to = (window.end + WINDOW_PAD_SECONDS).min(whole.end);
             let rate = Audio::SAMPLE_RATE as f64;
             let samples = &audio.samples[(from * rate) as usize..(to * rate) as usize];
-            let (decoded, tokens) = self.decode(samples, &previous)?;
-            previous.extend(tokens);
+            let silences = silences_within(&speech, from, to);
+            let (decoded, tokens) = self.decode(samples, &previous, &silences)?;
+            // A window decoded without punctuation would teach the next one
+            // to write none: its prompt gets the text with sentence ends.
+            if split::unpunctuated(&decoded) {
+                let text = split::punctuated_text(&decoded);
+                previous.extend(self.context.tokenize(&text, 4 * text.len() + 8)?);
+            } else {
+                previous.extend(tokens);
+            }
             previous.drain(..previous.len().saturating_sub(PROMPT_BUDGET));
             for mut segment in decoded {
                 segment.start = (segment.start + from).min(to);
@@ -252,7 +262,7 @@ impl Transcriber {
     /// 13.4 %, no prompt at all 16.6 %; the previous tokens with their
     /// timestamp tokens (as Whisper's own long-form decoding keeps them)
     /// 18.1 %. With text alone, Whisper rarely ends a segment inside a
-    /// window: [`sentences`] splits them with token timestamps.
+    /// window: [`split::split`] cuts them with token timestamps and pauses.
     fn prompt(&self, previous: &[i32]) -> Vec<i32> {
         let n = self.settings.context_tokens;
         if n > 0 && !previous.is_empty() {
@@ -275,6 +285,7 @@ impl Transcriber {
         &self,
         samples: &[f32],
         previous: &[i32],
+        silences: &[Span],
     ) -> Result<(Vec<Segment>, Vec<i32>), TranscribeError> {
         let s = &self.settings;
         let strategy = if s.beam_size > 1 {
@@ -320,7 +331,7 @@ impl Transcriber {
                     t_dtw: data.t_dtw,
                 });
             }
-            segments.extend(sentences(&decoded, start, end));
+            segments.extend(split::split(&decoded, start, end, silences));
         }
         Ok((segments, tokens))
     }
@@ -358,145 +369,19 @@ fn dtw_mode(hparams: Option<&HParams>) -> DtwMode<'static> {
     }
 }
 
-/// One text token of a decoded segment; times in centiseconds from the
-/// window's start.
-struct DecodedToken {
-    bytes: Vec<u8>,
-    probability: f32,
-    t0: i64,
-    t1: i64,
-    /// DTW time of the token (its middle), −1 when not computed.
-    t_dtw: i64,
-}
-
-impl DecodedToken {
-    /// Start of the token: its DTW time when there is one.
-    fn start(&self) -> i64 {
-        if self.t_dtw >= 0 {
-            self.t_dtw
-        } else {
-            self.t0
-        }
-    }
-
-    fn end(&self) -> i64 {
-        if self.t_dtw >= 0 {
-            self.t_dtw
-        } else {
-            self.t1
-        }
-    }
-}
-
-/// Cuts one Whisper segment (`start`..`end`, centiseconds) into sentences
-/// at 「。？！」, each timed by its tokens' timestamps (kept inside the
-/// segment and in order), so later stages get sentence-sized segments even
-/// when Whisper returns a whole window as one. Times in the result are
-/// seconds from the window's start.
-fn sentences(tokens: &[DecodedToken], start: i64, end: i64) -> Vec<Segment> {
-    let mut groups: Vec<&[DecodedToken]> = Vec::new();
-    let mut from = 0;
-    let mut bytes: Vec<u8> = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        bytes.extend_from_slice(&token.bytes);
-        let ends = std::str::from_utf8(&bytes)
-            .map(|t| t.trim_end().ends_with(['。', '？', '！', '?', '!']))
-            .unwrap_or(false);
-        if ends && i + 1 < tokens.len() {
-            groups.push(&tokens[from..=i]);
-            from = i + 1;
-            bytes.clear();
-        }
-    }
-    groups.push(&tokens[from..]);
-    let mut out = Vec::new();
-    let mut cursor = start;
-    let last = groups.len() - 1;
-    for (k, group) in groups.into_iter().enumerate() {
-        let bytes: Vec<u8> = group.iter().flat_map(|t| t.bytes.iter().copied()).collect();
-        let text = String::from_utf8_lossy(&bytes).trim().to_string();
-        if text.is_empty() {
-            continue;
-        }
-        let first_t0 = group.first().map_or(cursor, DecodedToken::start);
-        let s = if k == 0 {
-            start
-        } else {
-            first_t0.clamp(cursor, end)
-        };
-        let e = if k == last {
-            end
-        } else {
-            group.last().map_or(s, DecodedToken::end).clamp(s, end)
-        };
-        cursor = e;
-        let confidence = group.iter().map(|t| t.probability).sum::<f32>() / group.len() as f32;
-        out.push(Segment {
-            start: s as f64 / 100.0,
-            end: e as f64 / 100.0,
-            text,
-            confidence,
-            flags: Vec::new(),
-            verbatim: None,
-            corrections: Vec::new(),
-        });
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn token(text: &str, t0: i64, t1: i64) -> DecodedToken {
-        DecodedToken {
-            bytes: text.as_bytes().to_vec(),
-            probability: 0.5,
-            t0,
-            t1,
-            t_dtw: -1,
-        }
-    }
-
-    #[test]
-    fn splits_a_segment_into_timed_sentences() {
-        // 「説」 split across two byte tokens, as byte-level BPE does.
-        let bytes = "説".as_bytes();
-        let tokens = vec![
-            DecodedToken {
-                bytes: bytes[..2].to_vec(),
-                probability: 0.5,
-                t0: 100,
-                t1: 120,
-                t_dtw: -1,
-            },
-            DecodedToken {
-                bytes: bytes[2..].to_vec(),
-                probability: 0.5,
-                t0: 120,
-                t1: 140,
-                t_dtw: -1,
-            },
-            token("明は以上です。", 140, 400),
-            token("ご質問は", 520, 600),
-            token("ございますか？", 600, 700),
-            token("ありがとう", 750, 800),
-        ];
-        let s = sentences(&tokens, 50, 900);
-        let texts: Vec<&str> = s.iter().map(|x| x.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            ["説明は以上です。", "ご質問はございますか？", "ありがとう"]
-        );
-        let times: Vec<(f64, f64)> = s.iter().map(|x| (x.start, x.end)).collect();
-        assert_eq!(times, [(0.5, 4.0), (5.2, 7.0), (7.5, 9.0)]);
-    }
-
-    #[test]
-    fn keeps_times_in_order_when_token_times_are_off() {
-        let tokens = vec![token("はい。", 300, 200), token("以上です。", 100, 50)];
-        let s = sentences(&tokens, 0, 500);
-        assert_eq!(s.len(), 2);
-        assert!(s[0].start <= s[0].end && s[0].end <= s[1].start && s[1].end == 5.0);
-    }
+/// The VAD's silences between speech spans inside `from..to` (seconds of
+/// the recording), in seconds from `from`.
+fn silences_within(speech: &[Span], from: f64, to: f64) -> Vec<Span> {
+    speech
+        .windows(2)
+        .map(|w| Span {
+            start: w[0].end,
+            end: w[1].start,
+        })
+        .filter(|gap| gap.start >= from && gap.end <= to)
+        .map(|gap| Span {
+            start: gap.start - from,
+            end: gap.end - from,
+        })
+        .collect()
 }

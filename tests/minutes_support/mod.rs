@@ -62,6 +62,7 @@ impl Truth {
                 title: s.title.clone(),
                 confidence: 1.0,
                 confirmed: false,
+                evidence: Vec::new(),
             })
             .collect()
     }

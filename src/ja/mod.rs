@@ -1,6 +1,11 @@
-//! Small text tools for Japanese recognised speech: width normalisation,
-//! sentence splitting with character offsets, character bigrams for fuzzy
-//! matching, and the parsing of agenda references such as 「議案（1）」.
+//! Japanese text handling, in one place for every stage: width folding,
+//! sentence splitting that does not trust Whisper's punctuation (a space
+//! between two Japanese characters ends a sentence too), character bigrams
+//! for fuzzy matching, kanji numbers, and agenda references such as
+//! 「議案（1）」.
+
+pub mod phrases;
+pub mod written;
 
 use std::collections::HashSet;
 
@@ -48,17 +53,52 @@ pub struct Sentence<'a> {
     pub end: usize,
 }
 
-/// Splits after 。！？!? (keeping the mark with its sentence); trims spaces.
+/// Whether `c` ends a sentence: 。！？!?
+pub fn is_sentence_mark(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '!' | '?')
+}
+
+/// Whether the space at byte `at` of `text` separates two sentences, as
+/// Whisper writes them when it leaves out 。: a space (or several) between
+/// two Japanese characters. A space next to Latin letters or digits
+/// (「DX 推進」) is not one.
+fn is_sentence_space(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end().chars().last();
+    let after = text[at..].trim_start().chars().next();
+    matches!((before, after), (Some(b), Some(a))
+        if !b.is_ascii() && !a.is_ascii() && !is_sentence_mark(b) && b != '、' && a != '、')
+}
+
+/// Splits after 。！？!? (keeping the mark with its sentence) and at a
+/// space between two Japanese characters; trims spaces.
 pub fn sentences(text: &str) -> Vec<Sentence<'_>> {
     let mut out = Vec::new();
     let mut begin = 0;
     for (i, c) in text.char_indices() {
-        if matches!(c, '。' | '！' | '？' | '!' | '?') {
+        if is_sentence_mark(c) {
             push_sentence(text, begin, i + c.len_utf8(), &mut out);
+            begin = i + c.len_utf8();
+        } else if (c == ' ' || c == '\u{3000}') && i > begin && is_sentence_space(text, i) {
+            push_sentence(text, begin, i, &mut out);
             begin = i + c.len_utf8();
         }
     }
     push_sentence(text, begin, text.len(), &mut out);
+    out
+}
+
+/// `text` with a 。 at every sentence boundary Whisper marked only with a
+/// space (and at the end), for written output: 「承認といたします 続きまして」 →
+/// 「承認といたします。続きまして」. Text with its own punctuation is unchanged
+/// but for a final 。 after a sentence that has none.
+pub fn punctuate(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for s in sentences(text) {
+        out.push_str(s.text);
+        if !s.text.ends_with(is_sentence_mark) {
+            out.push('。');
+        }
+    }
     out
 }
 
@@ -207,6 +247,24 @@ mod tests {
         let s = sentences(text);
         assert_eq!(s.len(), 3);
         assert_eq!(&text[s[1].start..s[1].end], "説明済みです。");
+    }
+
+    #[test]
+    fn sentences_split_at_spaces_between_japanese_sentences() {
+        let text = "議案1は承認といたします 続きまして、議案2 DX推進について";
+        let s: Vec<&str> = sentences(text).iter().map(|s| s.text).collect();
+        assert_eq!(
+            s,
+            [
+                "議案1は承認といたします",
+                "続きまして、議案2 DX推進について"
+            ]
+        );
+        assert_eq!(
+            punctuate(text),
+            "議案1は承認といたします。続きまして、議案2 DX推進について。"
+        );
+        assert_eq!(punctuate("はい。説明済みです。"), "はい。説明済みです。");
     }
 
     #[test]

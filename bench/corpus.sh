@@ -1,0 +1,2 @@
+#!/bin/sh
+cd "$(dirname "$0")/.." && exec cargo test --release --test corpus -- --nocapture "$@"
