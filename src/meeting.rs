@@ -52,6 +52,19 @@ pub struct Meeting {
 }
 
 impl Meeting {
+    /// The role someone given as `role` speaks under: a title held by an
+    /// attendee of a standard role (`presenter = "区民部長"`, a 部員) is that
+    /// role; anything else is itself.
+    pub fn speaking_role(&self, role: &Role) -> Role {
+        match role {
+            Role::Title(t) => match self.attendees.iter().find(|a| &a.title == t) {
+                Some(a) if !matches!(a.role, Role::Title(_)) => a.role.clone(),
+                _ => role.clone(),
+            },
+            role => role.clone(),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Meeting, MeetingError> {
         let text = std::fs::read_to_string(path).map_err(|source| MeetingError::Io {
             path: path.to_path_buf(),

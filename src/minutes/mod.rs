@@ -212,7 +212,8 @@ impl<'a> Drafter<'a> {
                 .find(|r| !is_chair(r))
                 .cloned()
         });
-        let presentation = presentation(turns, body, presenter.as_ref());
+        let speaking = presenter.as_ref().map(|p| self.meeting.speaking_role(p));
+        let presentation = presentation(turns, body, speaking.as_ref());
         if presentation.is_empty() && found != Found::Missing {
             flags.push(Flag {
                 kind: FlagKind::NoPresentation,
@@ -296,23 +297,31 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
 }
 
 /// The presentation: the presenter's first turn near the start of the
-/// section, and the turns of the presenter's role directly after it (a
-/// presenter's voice may fall into two speaker clusters, and a colleague may
-/// add to the presentation), up to the turn that says 「説明は以上です」.
+/// section — or, when recognition gave no turn the presenter's role there,
+/// the first long turn that is not the chair's (the item's position says a
+/// presentation comes first) — and the turns of the same role directly
+/// after it (a presenter's voice may fall into two speaker clusters, and a
+/// colleague may add to the presentation), up to the turn that says
+/// 「説明は以上です」.
 fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -> Vec<usize> {
     let Some(presenter) = presenter else {
         return Vec::new();
     };
-    let Some(pos) = body
-        .iter()
-        .take(3)
-        .position(|&i| &turns[i].role == presenter)
-    else {
+    let head = &body[..body.len().min(3)];
+    let by_role = head.iter().position(|&i| &turns[i].role == presenter);
+    let by_position = || {
+        head.iter().position(|&i| {
+            let t = &turns[i];
+            !is_chair(&t.role) && t.end - t.start >= PRESENTATION_SECONDS
+        })
+    };
+    let Some(pos) = by_role.or_else(by_position) else {
         return Vec::new();
     };
+    let role = &turns[body[pos]].role;
     let mut out = Vec::new();
     for &i in &body[pos..] {
-        if &turns[i].role != presenter {
+        if &turns[i].role != role {
             break;
         }
         out.push(i);
@@ -323,11 +332,15 @@ fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -
     out
 }
 
-/// 「説明は以上です」 and its variants close a presentation.
+/// A turn at least this long right after an announcement is a presentation.
+const PRESENTATION_SECONDS: f64 = 15.0;
+
+/// 「説明は以上です」 and its variants (as misheard) close a presentation.
 fn ends_presentation(text: &str) -> bool {
-    ["説明は以上", "説明は、以上", "以上で説明", "報告は以上"]
-        .iter()
-        .any(|p| text.contains(p))
+    ja::phrases::contains(ja::phrases::Kind::EndOfPresentation, text)
+        || ["説明は、以上", "以上で説明"]
+            .iter()
+            .any(|p| text.contains(p))
 }
 
 /// Turn `index` as a statement; with `substance_only`, without procedural
@@ -338,6 +351,11 @@ fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<
     let text: String = ja::sentences(&turn.text)
         .iter()
         .filter(|s| !substance_only || !phrases::is_procedural(s.text))
+        .filter(|s| {
+            s.text
+                .chars()
+                .any(|c| !ja::is_sentence_mark(c) && c != '、')
+        })
         .map(|s| ja::punctuate(s.text))
         .collect();
     (!text.is_empty()).then(|| Statement {

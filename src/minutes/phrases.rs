@@ -128,6 +128,13 @@ pub fn decision(sentence: &str) -> Option<Decision> {
     if as_proposed_heard && !asks && !decides {
         return Some(Decision::Approved);
     }
+    // 「…案のとおり承認」 cut off before its verb (the rest went to the next
+    // segment) is still the chair's decision.
+    let as_proposed_cut = ["のとおり", "の通り"].iter().any(|p| sentence.contains(p))
+        && contains(Kind::Approve, sentence);
+    if as_proposed_cut && !asks && !declared {
+        return Some(Decision::Approved);
+    }
     if !decides || !declared || asks {
         return None;
     }
@@ -208,6 +215,10 @@ mod tests {
         assert_eq!(decision("ご承認をお願いします。"), None);
         assert_eq!(
             decision("それでは、ギアン、1、わらんの通り勝人といたします。"),
+            Some(Decision::Approved)
+        );
+        assert_eq!(
+            decision("それでは、議案1。わらんの通り商人"),
             Some(Decision::Approved)
         );
     }

@@ -134,33 +134,52 @@ fn chair_role(meeting: &Meeting, chair_text: &str) -> Role {
     }
 }
 
-/// The role (and title) a presenter given in meeting.toml speaks under: a
-/// title held by an attendee of a standard role is that role.
+/// The role (and title) a presenter given in meeting.toml speaks under.
 fn resolve(meeting: &Meeting, spec: &Role) -> (Role, Option<String>) {
-    match spec {
-        Role::Title(t) => match meeting.attendees.iter().find(|a| &a.title == t) {
-            Some(a) if !matches!(a.role, Role::Title(_)) => (a.role.clone(), Some(t.clone())),
-            _ => (spec.clone(), Some(t.clone())),
-        },
-        role => (role.clone(), None),
-    }
+    let title = match spec {
+        Role::Title(t) => Some(t.clone()),
+        _ => None,
+    };
+    (meeting.speaking_role(spec), title)
 }
 
-/// The attendee the chair calls on in `sentence`, if any: a title named
-/// and followed by a call (「総務部長からお願いします」), the longest first.
-fn called<'m>(meeting: &'m Meeting, sentence: &str) -> Option<&'m crate::meeting::Attendee> {
-    if sentence.contains("いただきました") || sentence.contains("いただいた") {
-        return None;
-    }
+/// The attendee the chair calls on in `text`, if any: a title named and
+/// followed by a call (「総務部長からお願いします」「推進員さんにも」), in a
+/// sentence that is not about something already done (「…課長からご説明
+/// いただきましたとおり」); the last call of the turn, the longest title first.
+fn called<'m>(meeting: &'m Meeting, text: &str) -> Option<&'m crate::meeting::Attendee> {
     let mut attendees: Vec<_> = meeting.attendees.iter().collect();
     attendees.sort_by_key(|a| std::cmp::Reverse(a.title.chars().count()));
-    attendees.into_iter().find(|a| {
-        let base = a.title.split(['（', '(']).next().unwrap_or(&a.title);
-        base.chars().count() >= 2
-            && sentence.match_indices(base).any(|(at, _)| {
-                let rest = &sentence[at + base.len()..];
-                CALLS.iter().any(|c| rest.starts_with(c))
+    sentences(text)
+        .iter()
+        .rev()
+        .filter(|s| !s.text.contains("いただきました") && !s.text.contains("いただいた"))
+        .find_map(|s| {
+            attendees.iter().copied().find(|a| {
+                let base = a.title.split(['（', '(']).next().unwrap_or(&a.title);
+                mentions(s.text, base)
             })
+        })
+}
+
+/// Whether `text` names `name` followed by a call: exactly, or, for names
+/// of six characters or more, with one character misrecognised
+/// (デジタル化推進人さん for デジタル化推進員).
+fn mentions(text: &str, name: &str) -> bool {
+    let name: Vec<char> = name.chars().collect();
+    let n = name.len();
+    if n < 2 {
+        return false;
+    }
+    let text: Vec<char> = text.chars().collect();
+    (0..(text.len() + 1).saturating_sub(n)).any(|i| {
+        let wrong = text[i..i + n]
+            .iter()
+            .zip(&name)
+            .filter(|(a, b)| a != b)
+            .count();
+        let rest: String = text[i + n..].iter().take(4).collect();
+        (wrong == 0 || (wrong == 1 && n >= 6)) && CALLS.iter().any(|c| rest.starts_with(c))
     })
 }
 
@@ -269,6 +288,8 @@ fn chair_words(text: &str) -> f32 {
 fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue> {
     let default_presenter = Role::Secretariat;
     let mut presenter = resolve(meeting, &default_presenter);
+    // Inside a 質疑: from the chair's call for questions to the next request.
+    let mut questions_open = false;
     let mut clues = Vec::new();
     for (i, turn) in turns.iter().enumerate() {
         let text = turn.text;
@@ -284,6 +305,12 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
             }) {
                 let spec = item.presenter.clone().unwrap_or(default_presenter.clone());
                 presenter = resolve(meeting, &spec);
+            }
+            if contains(Kind::Request, text) {
+                questions_open = false;
+            }
+            if INVITATIONS.iter().any(|r| text.contains(r)) {
+                questions_open = true;
             }
         }
         let previous = i.checked_sub(1).map(|p| &turns[p]);
@@ -328,7 +355,7 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
         let prev = last_sentence(previous.text);
         let from_chair = Some(previous.cluster) == chair;
         if from_chair {
-            if let Some(a) = called(meeting, prev) {
+            if let Some(a) = called(meeting, previous.text) {
                 let (role, title) = resolve(meeting, &Role::Title(a.title.clone()));
                 clue(
                     role,
@@ -357,6 +384,7 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
             continue;
         }
         let invited = INVITATIONS.iter().any(|r| prev.contains(r));
+        let answers = is_question(prev) && !is_question(text) && !same && !invited;
         if from_chair && invited {
             clue(
                 Role::Member,
@@ -364,7 +392,9 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
                 1.0,
                 "質問・意見の呼びかけの直後に話した".into(),
             );
-        } else if is_question(prev) && !is_question(text) && !same {
+        } else if questions_open && !answers && !same {
+            clue(Role::Member, None, 1.0, "質疑で質問・意見を述べた".into());
+        } else if answers {
             clue(
                 presenter.0.clone(),
                 presenter.1.clone(),
@@ -604,5 +634,10 @@ presenter = "区民部長"
         );
         assert!(called(&m, "総務部長からご説明いただきましたとおりです。").is_none());
         assert!(called(&m, "総務部長の件は以上です。").is_none());
+        assert!(mentions(
+            "デジタル化推進人さんにもご確認",
+            "デジタル化推進員"
+        ));
+        assert!(!mentions("デジタル化推進本部", "デジタル化推進員"));
     }
 }

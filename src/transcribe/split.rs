@@ -16,10 +16,15 @@
 
 use crate::types::{Segment, Span};
 
-/// A VAD silence at least this long (centiseconds) between two tokens cuts.
-pub const MIN_VAD_PAUSE: i64 = 50;
-/// A gap at least this long (centiseconds) between two tokens' DTW times cuts.
-pub const MIN_TOKEN_PAUSE: i64 = 80;
+/// A VAD silence at least this long (centiseconds) between two tokens cuts
+/// (longer than the pause at a comma or between one speaker's sentences).
+pub const MIN_VAD_PAUSE: i64 = 80;
+/// A gap at least this long (centiseconds) between two tokens' DTW times
+/// cuts (DTW times wander: only a long gap is surely a pause).
+pub const MIN_TOKEN_PAUSE: i64 = 150;
+/// A pause cut never leaves a piece with fewer characters than this (a
+/// stray 「お願い」 or 「。」 is too short to be told apart by voice).
+pub const MIN_PIECE_CHARS: usize = 5;
 /// Pieces longer than this (centiseconds) are cut at their widest gap.
 pub const MAX_SEGMENT: i64 = 1200;
 
@@ -85,6 +90,12 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
     for i in 0..tokens.len() - 1 {
         bytes.extend_from_slice(&tokens[i].bytes);
         if let Some(cut) = cut_between(&bytes, &tokens[i], &tokens[i + 1], &silences) {
+            let pause = !matches!(cut, Cut::Punctuation | Cut::Space);
+            if pause
+                && (content_chars(&bytes) < MIN_PIECE_CHARS || !rest_has_content(tokens, i + 1))
+            {
+                continue;
+            }
             cuts.push((i, cut));
             bytes.clear();
         }
@@ -115,6 +126,30 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
         k += 1;
     }
     pieces(tokens, &cuts, start, end)
+}
+
+/// Characters of `bytes` that are neither punctuation nor space.
+fn content_chars(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"、。，．？！?!,.「」".contains(*c))
+        .count()
+}
+
+/// Whether the tokens from `from` on hold at least [`MIN_PIECE_CHARS`]
+/// characters before the next sentence mark.
+fn rest_has_content(tokens: &[DecodedToken], from: usize) -> bool {
+    let mut bytes = Vec::new();
+    for t in &tokens[from..] {
+        bytes.extend_from_slice(&t.bytes);
+        if content_chars(&bytes) >= MIN_PIECE_CHARS {
+            return true;
+        }
+        if std::str::from_utf8(&bytes).is_ok_and(is_sentence_end) {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether to cut between `before` (ending the text `so_far`) and `after`.
@@ -300,6 +335,18 @@ mod tests {
         // Without the VAD, the DTW gap alone cuts.
         let s = split(&tokens, 50, 700, &[]);
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn a_pause_never_leaves_a_stray_fragment() {
+        let tokens = vec![
+            token("はい", 100),
+            token("説明済みです", 400),
+            token("。", 450),
+            token("部長クラスには", 800),
+        ];
+        let s = split(&tokens, 50, 900, &[]);
+        assert_eq!(texts(&s), ["はい説明済みです。", "部長クラスには"]);
     }
 
     #[test]
