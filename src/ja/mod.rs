@@ -142,6 +142,8 @@ pub fn agenda_refs(text: &str) -> Vec<AgendaRef> {
             ("ギアン", AgendaKind::Proposal),
             ("ぎあん", AgendaKind::Proposal),
             ("ギアニ", AgendaKind::Proposal),
+            // 報告事項 misheard (高刻事項, 放送事項): 「事項」 and a number.
+            ("事項", AgendaKind::Report),
         ]
         .iter()
         .filter_map(|&(word, kind)| rest.find(word).map(|at| (at, word, kind)))
@@ -154,8 +156,8 @@ pub fn agenda_refs(text: &str) -> Vec<AgendaRef> {
         } else {
             parse_number(text, after)
         };
-        // 「報告」 alone is a common word; only count it with a number.
-        if word != "報告" || number.is_some() {
+        // 「報告」「事項」 alone are common words; only count them with a number.
+        if !["報告", "事項"].contains(&word) || number.is_some() {
             out.push(AgendaRef {
                 kind,
                 number,
@@ -239,6 +241,9 @@ mod tests {
             ]
         );
         assert!(agenda_refs("報告は以上です").is_empty());
+        let misheard = agenda_refs("高刻事項1。令和4年度の");
+        assert_eq!(misheard[0].kind, AgendaKind::Report);
+        assert_eq!(misheard[0].number, Some(1));
     }
 
     #[test]

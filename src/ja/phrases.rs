@@ -118,6 +118,30 @@ pub fn find(kind: Kind, text: &str) -> Option<(usize, usize)> {
     best
 }
 
+/// Nothing but a connective and an item's name, 「それでは、議案。」: the
+/// head of an announcement or decision that recognition cut off from the
+/// rest.
+pub fn is_item_call(sentence: &str) -> bool {
+    let mut rest = sentence.to_string();
+    for word in [
+        "それでは",
+        "では",
+        "次に",
+        "続きまして",
+        "最後に",
+        "議案",
+        "報告事項",
+        "ギアン",
+        "ぎあん",
+    ] {
+        rest = rest.replace(word, "");
+    }
+    rest.len() < sentence.len()
+        && rest
+            .chars()
+            .all(|c| "、。，．,.（）() ".contains(c) || c.is_numeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +167,13 @@ mod tests {
         assert!(contains(Kind::EndOfPresentation, "説明は異常です。"));
         assert!(!contains(Kind::NoQuestions, "この内容で進めます"));
         assert!(!contains(Kind::Request, "説明を受けました"));
+    }
+
+    #[test]
+    fn an_item_called_by_name_alone() {
+        assert!(is_item_call("それでは、議案。"));
+        assert!(is_item_call("ギアン、2。"));
+        assert!(!is_item_call("では、議案の件で一点。"));
     }
 
     #[test]

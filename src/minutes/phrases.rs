@@ -52,26 +52,32 @@ pub fn is_formula(sentence: &str) -> bool {
     ]
     .iter()
     .any(|p| sentence.contains(p))
+        || contains(Kind::Opening, sentence)
+        || contains(Kind::Closing, sentence)
         || (sentence.starts_with("本日の") && sentence.contains("は以上です"))
 }
 
 /// A cue that the meeting is closing: 「全体を通して」「本日の議題は以上です」.
 pub fn is_closing_cue(sentence: &str) -> bool {
-    [
-        "全体を通して",
-        "全体を通じて",
-        "議題は以上",
-        "終了します",
-        "終了いたします",
-        "閉会",
-    ]
-    .iter()
-    .any(|p| sentence.contains(p))
+    contains(Kind::Closing, sentence)
+        || [
+            "全体を通して",
+            "全体を通じて",
+            "議題は以上",
+            "終了します",
+            "終了いたします",
+            "閉会",
+        ]
+        .iter()
+        .any(|p| sentence.contains(p))
 }
 
 /// A presenter's framing with no content: 「説明は以上です」「資料1をご覧ください」.
 pub fn is_boilerplate(sentence: &str) -> bool {
     let s = sentence.trim_end_matches(['。', '！', '？']);
+    if contains(Kind::EndOfPresentation, s) && s.chars().count() <= 16 {
+        return true;
+    }
     [
         "は以上です",
         "は以上となります",
@@ -174,29 +180,7 @@ pub fn is_procedural(sentence: &str) -> bool {
         || is_call_for_questions(sentence)
         || is_formula(sentence)
         || decision(sentence).is_some()
-        || is_procedure_fragment(sentence)
-}
-
-/// Nothing but a connective and an item's name, 「それでは、議案。」: the
-/// head of an announcement or decision that recognition cut off from the
-/// rest.
-fn is_procedure_fragment(sentence: &str) -> bool {
-    let mut rest = sentence.to_string();
-    for word in [
-        "それでは",
-        "では",
-        "次に",
-        "続きまして",
-        "最後に",
-        "議案",
-        "報告事項",
-    ] {
-        rest = rest.replace(word, "");
-    }
-    rest.len() < sentence.len()
-        && rest
-            .chars()
-            .all(|c| "、。，．,.（）() ".contains(c) || c.is_numeric())
+        || crate::ja::phrases::is_item_call(sentence)
 }
 
 #[cfg(test)]

@@ -255,6 +255,12 @@ const FRAMING_LEADS: &[&str] = &[
 /// `sentence` without its framing leads (see [`FRAMING_LEADS`]).
 fn strip_lead(sentence: &str) -> &str {
     let mut s = sentence.trim_start();
+    // 「資料1をご覧ください、…」: the pointer to the handout, then substance.
+    for mark in ["ご覧ください、", "ご覧ください ", "ご覧下さい、"] {
+        if let Some(at) = s.find(mark).filter(|&at| s[..at].chars().count() <= 12) {
+            s = s[at + mark.len()..].trim_start();
+        }
+    }
     while let Some(rest) = FRAMING_LEADS.iter().find_map(|l| s.strip_prefix(l)) {
         s = rest.trim_start();
     }
@@ -268,6 +274,10 @@ fn strip_lead(sentence: &str) -> &str {
 /// and is kept (the published 要旨 keep it as 「概要を説明する」).
 fn is_framing(sentence: &str) -> bool {
     let s = strip_lead(sentence).trim_end_matches(['。', '！', '!']);
+    let listed = crate::ja::phrases::find(crate::ja::phrases::Kind::Framing, s);
+    if listed.is_some_and(|(_, end)| end == s.len()) {
+        return true;
+    }
     if s.ends_with("ください") || s.ends_with("下さい") {
         return true;
     }
@@ -323,7 +333,7 @@ fn is_question(sentence: &str) -> bool {
 /// The sentence in written style: framing leads dropped, then
 /// [`to_written`] (「実施いたしたいと考えております」 → 「実施いたしたい」).
 fn compress(sentence: &str) -> String {
-    to_written(strip_lead(sentence))
+    crate::ja::punctuate(&to_written(strip_lead(sentence)))
 }
 
 #[cfg(test)]

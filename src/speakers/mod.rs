@@ -349,6 +349,7 @@ impl Diarizer {
             RELIABLE_SECONDS,
         );
         let labels = follow_reliable_neighbours(&units, labels);
+        let labels = follow_fragments(segments, &units, labels);
         let diarization = assemble(segments, &units, &labels, meeting, self.method());
         on_progress(Progress {
             stage: Stage::Roles,
@@ -532,6 +533,58 @@ fn assemble(
         speakers,
         turns,
     }
+}
+
+/// A segment with fewer content characters than this (「。」「します」) is a
+/// fragment Whisper cut off its sentence: too short to be told by voice.
+const FRAGMENT_CHARS: usize = 3;
+/// A fragment this close to its sentence belongs to it.
+const FRAGMENT_GAP: f64 = 0.8;
+
+/// A fragment segment's units take the label of the sentence it belongs
+/// to: the one before it when that one has no sentence mark at its end (「…を
+/// 終了」+「します」), else the nearer neighbour, within [`FRAGMENT_GAP`].
+fn follow_fragments(
+    segments: &[Segment],
+    units: &[units::Unit],
+    mut labels: Vec<usize>,
+) -> Vec<usize> {
+    let content = |i: usize| {
+        segments[units[i].segment]
+            .text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !crate::ja::is_sentence_mark(*c) && *c != '、')
+            .count()
+    };
+    for i in 0..units.len() {
+        if content(i) >= FRAGMENT_CHARS {
+            continue;
+        }
+        let before = i
+            .checked_sub(1)
+            .filter(|&j| units[j].segment != units[i].segment)
+            .map(|j| (j, units[i].start - units[j].end))
+            .filter(|&(_, gap)| gap < FRAGMENT_GAP);
+        let after = units
+            .get(i + 1)
+            .map(|u| (i + 1, u.start - units[i].end))
+            .filter(|&(_, gap)| gap < FRAGMENT_GAP);
+        let open_before = before.is_some_and(|(j, _)| {
+            !segments[units[j].segment]
+                .text
+                .trim_end()
+                .ends_with(crate::ja::is_sentence_mark)
+        });
+        let pick = match (before, after) {
+            (Some((j, _)), _) if open_before => Some(j),
+            (Some((j, g)), Some((k, h))) => Some(if g <= h { j } else { k }),
+            (b, a) => b.or(a).map(|(j, _)| j),
+        };
+        if let Some(j) = pick {
+            labels[i] = labels[j];
+        }
+    }
+    labels
 }
 
 /// Appends `next` to a turn's text; where the text so far has no sentence

@@ -60,6 +60,8 @@ pub struct Roles {
 const SPLIT_WEIGHT: f32 = 5.0;
 /// A turn this long answering a request for a presentation is one.
 const PRESENTATION_SECONDS: f64 = 10.0;
+/// A short turn saying this much of what a chair says is the chair's.
+const CHAIR_TURN_SCORE: f32 = 3.0;
 /// Evidence kept per speaker.
 const EVIDENCE_KEPT: usize = 5;
 
@@ -80,6 +82,8 @@ const CHAIR_WORDS: &[(&str, f32)] = &[
     ("ご意見のある方", 3.0),
     ("何かございますか", 2.0),
     ("といたします", 1.0),
+    ("のとおり", 1.0),
+    ("の通り", 1.0),
     ("続きまして", 1.5),
     ("次に、", 1.0),
     ("最後に、", 1.0),
@@ -219,6 +223,19 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
 
     // Each cluster's role: the chair's for the chair, else the most evidence.
     let mut turn_cluster: Vec<usize> = turns.iter().map(|t| t.cluster).collect();
+    // The chair is one person: a short turn of another cluster that says
+    // what only a chair says (「ないようですので、次に進みます」「…案のとおり
+    // 承認といたします」) is the chair's voice clustered elsewhere.
+    if let Some(chair) = chair {
+        for (i, t) in turns.iter().enumerate() {
+            if t.cluster != chair
+                && t.end - t.start < PRESENTATION_SECONDS
+                && chair_words(t.text) >= CHAIR_TURN_SCORE
+            {
+                turn_cluster[i] = chair;
+            }
+        }
+    }
     let mut out: Vec<Assignment> = (0..clusters)
         .map(|c| {
             if Some(c) == chair {
@@ -239,10 +256,10 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
                     evidence,
                 };
             }
-            decide(clues.iter().filter(|k| turns[k.turn].cluster == c), turns)
+            decide(clues.iter().filter(|k| turn_cluster[k.turn] == c), turns)
         })
         .collect();
-    limit_titles(meeting, &mut out, &clues, turns);
+    limit_titles(meeting, &mut out, &clues, turns, &turn_cluster);
 
     // Split off turns whose own evidence says another role.
     for clue in clues.iter().filter(|k| k.weight >= SPLIT_WEIGHT) {
@@ -281,7 +298,12 @@ fn chair_words(text: &str) -> f32 {
         .filter(|(w, _)| text.contains(w))
         .map(|(_, w)| w)
         .sum();
-    phrases + words
+    let item_call = if crate::ja::phrases::is_item_call(text.trim()) {
+        3.0
+    } else {
+        0.0
+    };
+    phrases + words + item_call
 }
 
 /// The clues of every turn but the chair's.
@@ -297,7 +319,8 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
         if is_chair {
             // The item announced: its presenter presents and answers.
             let norm = normalize(text);
-            if let Some(item) = agenda_refs(&norm).iter().find_map(|r| {
+            // The last item named: 「…議案（1）は承認といたします。議案（2）…」.
+            if let Some(item) = agenda_refs(&norm).iter().rev().find_map(|r| {
                 meeting
                     .agenda
                     .iter()
@@ -467,7 +490,13 @@ fn decide<'a>(clues: impl Iterator<Item = &'a Clue>, turns: &[Spoken]) -> Assign
 
 /// A title role goes to no more clusters than attendees hold that title:
 /// the others take their next best role.
-fn limit_titles(meeting: &Meeting, out: &mut [Assignment], clues: &[Clue], turns: &[Spoken]) {
+fn limit_titles(
+    meeting: &Meeting,
+    out: &mut [Assignment],
+    clues: &[Clue],
+    turns: &[Spoken],
+    turn_cluster: &[usize],
+) {
     for a in &meeting.attendees {
         let Role::Title(title) = &a.role else {
             continue;
@@ -488,7 +517,7 @@ fn limit_titles(meeting: &Meeting, out: &mut [Assignment], clues: &[Clue], turns
             out[c] = decide(
                 clues
                     .iter()
-                    .filter(|k| turns[k.turn].cluster == c && k.role != Role::Title(title.clone())),
+                    .filter(|k| turn_cluster[k.turn] == c && k.role != Role::Title(title.clone())),
                 turns,
             );
         }
