@@ -80,16 +80,21 @@ const CHAIR_WORDS: &[(&str, f32)] = &[
     ("ご質問はありますか", 3.0),
     ("ご意見はありますか", 3.0),
     ("ご意見のある方", 3.0),
+    ("ご意見を伺います", 3.0),
+    ("ご意見をいただきます", 3.0),
+    ("ご意見をお伺いします", 3.0),
     ("何かございますか", 2.0),
     ("といたします", 1.0),
     ("のとおり", 1.0),
     ("の通り", 1.0),
     ("続きまして", 1.5),
+    ("続いて、", 1.0),
+    ("継続審議", 3.0),
     ("次に、", 1.0),
     ("最後に、", 1.0),
 ];
 /// Invitations of the chair for questions and opinions.
-const INVITATIONS: &[&str] = &["ご質問", "ご意見", "何かございますか", "いかがでしょうか"];
+const INVITATIONS: &[&str] = &["ご質問", "ご意見", "何かございますか", "いかが"];
 /// A member speaking of their own department.
 const MEMBER_CUES: &[&str] = &[
     "部では",
@@ -202,7 +207,7 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
     let mut chair_score = vec![0f32; clusters];
     for t in turns {
         if let Some(score) = chair_score.get_mut(t.cluster) {
-            *score += chair_words(t.text);
+            *score += chair_words(t.text, meeting);
         }
     }
     let chair = chair_score
@@ -223,14 +228,30 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
 
     // Each cluster's role: the chair's for the chair, else the most evidence.
     let mut turn_cluster: Vec<usize> = turns.iter().map(|t| t.cluster).collect();
-    // The chair is one person: a short turn of another cluster that says
+    // The chair is one person: a cluster that says more of what a chair
+    // says than anything else is the chair's voice split off (the chair
+    // spoke louder, or nearer the microphone); and a short turn of another cluster that says
     // what only a chair says (「ないようですので、次に進みます」「…案のとおり
     // 承認といたします」) is the chair's voice clustered elsewhere.
     if let Some(chair) = chair {
+        for c in 0..clusters {
+            let other: f32 = clues
+                .iter()
+                .filter(|k| turns[k.turn].cluster == c)
+                .map(|k| k.weight)
+                .sum();
+            if c != chair && chair_score[c] >= CHAIR_TURN_SCORE && chair_score[c] > other {
+                for (i, t) in turns.iter().enumerate() {
+                    if t.cluster == c {
+                        turn_cluster[i] = chair;
+                    }
+                }
+            }
+        }
         for (i, t) in turns.iter().enumerate() {
             if t.cluster != chair
                 && t.end - t.start < PRESENTATION_SECONDS
-                && chair_words(t.text) >= CHAIR_TURN_SCORE
+                && chair_words(t.text, meeting) >= CHAIR_TURN_SCORE
             {
                 turn_cluster[i] = chair;
             }
@@ -287,7 +308,7 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
     }
 }
 
-fn chair_words(text: &str) -> f32 {
+fn chair_words(text: &str, meeting: &Meeting) -> f32 {
     let phrases: f32 = CHAIR_PHRASES
         .iter()
         .filter(|(k, _)| contains(*k, text))
@@ -303,13 +324,32 @@ fn chair_words(text: &str) -> f32 {
     } else {
         0.0
     };
-    phrases + words + item_call
+    // Calling on someone by title, and naming an agenda item.
+    let asks = ["お願いします", "いかが", "どうぞ"]
+        .iter()
+        .any(|w| text.contains(w));
+    let calls = if asks && called(meeting, text).is_some() {
+        3.0
+    } else {
+        0.0
+    };
+    let names_item = if agenda_refs(&normalize(text))
+        .iter()
+        .any(|r| r.number.is_some())
+    {
+        1.0
+    } else {
+        0.0
+    };
+    phrases + words + item_call + calls + names_item
 }
 
 /// The clues of every turn but the chair's.
 fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue> {
     let default_presenter = Role::Secretariat;
     let mut presenter = resolve(meeting, &default_presenter);
+    // The agenda item being discussed (an index into the agenda).
+    let mut item: Option<usize> = None;
     // Inside a 質疑: from the chair's call for questions to the next request.
     let mut questions_open = false;
     let mut clues = Vec::new();
@@ -319,18 +359,39 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
         if is_chair {
             // The item announced: its presenter presents and answers.
             let norm = normalize(text);
-            // The last item named: 「…議案（1）は承認といたします。議案（2）…」.
-            if let Some(item) = agenda_refs(&norm).iter().rev().find_map(|r| {
+            // The last item named: 「…議案（1）は承認といたします。議案（2）…」;
+            // a request for a presentation naming no item (recognition lost
+            // it) is for the next item on the agenda.
+            let named = agenda_refs(&norm).iter().rev().find_map(|r| {
                 meeting
                     .agenda
                     .iter()
-                    .find(|a| a.kind == r.kind && Some(a.number) == r.number)
-            }) {
-                let spec = item.presenter.clone().unwrap_or(default_presenter.clone());
+                    .position(|a| a.kind == r.kind && Some(a.number) == r.number)
+            });
+            let next = || item.map_or(0, |k: usize| k + 1);
+            let requested = contains(Kind::Request, text).then(next);
+            if let Some(k) = named.or(requested).filter(|&k| k < meeting.agenda.len()) {
+                item = Some(k);
+                let spec = meeting.agenda[k]
+                    .presenter
+                    .clone()
+                    .unwrap_or(default_presenter.clone());
                 presenter = resolve(meeting, &spec);
             }
             if contains(Kind::Request, text) {
                 questions_open = false;
+                // The request names who presents: 「事務局から説明を…」,
+                // 「防災課長から説明を…」 (「所管課から」 leaves the item's).
+                let request = sentences(text)
+                    .iter()
+                    .rev()
+                    .find(|s| contains(Kind::Request, s.text))
+                    .map_or(text, |s| s.text);
+                if request.contains("事務局") {
+                    presenter = (Role::Secretariat, None);
+                } else if let Some(a) = called(meeting, request) {
+                    presenter = resolve(meeting, &Role::Title(a.title.clone()));
+                }
             }
             if INVITATIONS.iter().any(|r| text.contains(r)) {
                 questions_open = true;
