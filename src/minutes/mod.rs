@@ -275,7 +275,7 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
     let at = ja::sentences(&t.text)
         .iter()
         .skip(1)
-        .find(|s| phrases::is_announcement(s.text))
+        .find(|s| phrases::is_announcement(s.text) || opens_next_item(s.text))
         .map(|s| s.start);
     let Some(at) = at else {
         return vec![whole];
@@ -294,6 +294,18 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
             ..whole
         },
     ]
+}
+
+/// 「続いて、報告事項（1）…」: a connective and a numbered item open the next
+/// item even when the request that follows went to another sentence.
+fn opens_next_item(sentence: &str) -> bool {
+    let s = sentence.trim_start();
+    ["次に", "続いて", "続きまして", "最後に"]
+        .iter()
+        .any(|c| s.starts_with(c))
+        && ja::agenda_refs(&ja::normalize(s))
+            .iter()
+            .any(|r| r.number.is_some())
 }
 
 /// The presentation: the presenter's first turn near the start of the

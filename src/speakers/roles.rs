@@ -224,30 +224,13 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
         .collect();
     let chair_role = chair_role(meeting, &chair_text);
 
-    let clues = gather(turns, chair, meeting);
-
-    // Each cluster's role: the chair's for the chair, else the most evidence.
-    let mut turn_cluster: Vec<usize> = turns.iter().map(|t| t.cluster).collect();
-    // The chair is one person: a cluster that says more of what a chair
-    // says than anything else is the chair's voice split off (the chair
-    // spoke louder, or nearer the microphone); and a short turn of another cluster that says
+    // The chair is one person. A short turn of another cluster that says
     // what only a chair says (「ないようですので、次に進みます」「…案のとおり
-    // 承認といたします」) is the chair's voice clustered elsewhere.
+    // 承認といたします」) is the chair's voice clustered elsewhere; and so
+    // is a cluster that says more of what a chair says than anything else
+    // (the chair's voice split in two).
+    let mut turn_cluster: Vec<usize> = turns.iter().map(|t| t.cluster).collect();
     if let Some(chair) = chair {
-        for c in 0..clusters {
-            let other: f32 = clues
-                .iter()
-                .filter(|k| turns[k.turn].cluster == c)
-                .map(|k| k.weight)
-                .sum();
-            if c != chair && chair_score[c] >= CHAIR_TURN_SCORE && chair_score[c] > other {
-                for (i, t) in turns.iter().enumerate() {
-                    if t.cluster == c {
-                        turn_cluster[i] = chair;
-                    }
-                }
-            }
-        }
         for (i, t) in turns.iter().enumerate() {
             if t.cluster != chair
                 && t.end - t.start < PRESENTATION_SECONDS
@@ -257,6 +240,30 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
             }
         }
     }
+    let mut clues = gather(turns, &turn_cluster, chair, meeting);
+    if let Some(chair) = chair {
+        let mut merged = false;
+        for c in (0..clusters).filter(|&c| c != chair) {
+            let other: f32 = clues
+                .iter()
+                .filter(|k| turn_cluster[k.turn] == c)
+                .map(|k| k.weight)
+                .sum();
+            if chair_score[c] >= CHAIR_TURN_SCORE && chair_score[c] > other {
+                for k in 0..turns.len() {
+                    if turn_cluster[k] == c {
+                        turn_cluster[k] = chair;
+                        merged = true;
+                    }
+                }
+            }
+        }
+        if merged {
+            clues = gather(turns, &turn_cluster, Some(chair), meeting);
+        }
+    }
+
+    // Each cluster's role: the chair's for the chair, else the most evidence.
     let mut out: Vec<Assignment> = (0..clusters)
         .map(|c| {
             if Some(c) == chair {
@@ -345,17 +352,24 @@ fn chair_words(text: &str, meeting: &Meeting) -> f32 {
 }
 
 /// The clues of every turn but the chair's.
-fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue> {
+fn gather(
+    turns: &[Spoken],
+    turn_cluster: &[usize],
+    chair: Option<usize>,
+    meeting: &Meeting,
+) -> Vec<Clue> {
     let default_presenter = Role::Secretariat;
     let mut presenter = resolve(meeting, &default_presenter);
     // The agenda item being discussed (an index into the agenda).
     let mut item: Option<usize> = None;
+    // Whether the current item's presentation was already asked for.
+    let mut item_requested = false;
     // Inside a 質疑: from the chair's call for questions to the next request.
     let mut questions_open = false;
     let mut clues = Vec::new();
     for (i, turn) in turns.iter().enumerate() {
         let text = turn.text;
-        let is_chair = Some(turn.cluster) == chair;
+        let is_chair = Some(turn_cluster[i]) == chair;
         if is_chair {
             // The item announced: its presenter presents and answers.
             let norm = normalize(text);
@@ -368,9 +382,15 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
                     .iter()
                     .position(|a| a.kind == r.kind && Some(a.number) == r.number)
             });
-            let next = || item.map_or(0, |k: usize| k + 1);
-            let requested = contains(Kind::Request, text).then(next);
+            let asks = contains(Kind::Request, text);
+            let next = || match item {
+                Some(k) if !item_requested => k,
+                Some(k) => k + 1,
+                None => 0,
+            };
+            let requested = asks.then(next);
             if let Some(k) = named.or(requested).filter(|&k| k < meeting.agenda.len()) {
+                item_requested = asks || (Some(k) == item && item_requested);
                 item = Some(k);
                 let spec = meeting.agenda[k]
                     .presenter
@@ -398,7 +418,7 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
             }
         }
         let previous = i.checked_sub(1).map(|p| &turns[p]);
-        let same = previous.is_some_and(|p| p.cluster == turn.cluster);
+        let same = i > 0 && turn_cluster[i - 1] == turn_cluster[i];
         let duration = turn.end - turn.start;
         // The chair's own turns count only where a presentation or a called
         // speaker's voice was clustered with the chair's.
@@ -437,7 +457,7 @@ fn gather(turns: &[Spoken], chair: Option<usize>, meeting: &Meeting) -> Vec<Clue
             continue;
         }
         let prev = last_sentence(previous.text);
-        let from_chair = Some(previous.cluster) == chair;
+        let from_chair = Some(turn_cluster[i - 1]) == chair;
         if from_chair {
             if let Some(a) = called(meeting, previous.text) {
                 let (role, title) = resolve(meeting, &Role::Title(a.title.clone()));
