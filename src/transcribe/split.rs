@@ -7,7 +7,9 @@
 //! - at a space between two Japanese characters (Whisper's sentence
 //!   separator when it writes no 。);
 //! - at a pause: a VAD silence of at least [`MIN_VAD_PAUSE`] between two
-//!   tokens, or a gap of at least [`MIN_TOKEN_PAUSE`] between their DTW times;
+//!   tokens, or, without VAD silences to go by, a gap of at least
+//!   [`MIN_TOKEN_PAUSE`] between their DTW times (which wander inside
+//!   fluent speech);
 //! - and any piece still longer than [`MAX_SEGMENT`] at its widest token gap,
 //!   so a segment stays short enough to be one speaker's.
 //!
@@ -75,6 +77,9 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
     if tokens.is_empty() {
         return Vec::new();
     }
+    // DTW times wander by a second inside fluent speech: they cut only
+    // where there is no VAD (no silences at all to go by).
+    let dtw_pauses = silences.is_empty();
     let silences: Vec<(i64, i64)> = silences
         .iter()
         .map(|s| {
@@ -89,7 +94,7 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
     let mut bytes: Vec<u8> = Vec::new();
     for i in 0..tokens.len() - 1 {
         bytes.extend_from_slice(&tokens[i].bytes);
-        if let Some(cut) = cut_between(&bytes, &tokens[i], &tokens[i + 1], &silences) {
+        if let Some(cut) = cut_between(&bytes, &tokens[i], &tokens[i + 1], &silences, dtw_pauses) {
             let pause = !matches!(cut, Cut::Punctuation | Cut::Space);
             if pause
                 && (content_chars(&bytes) < MIN_PIECE_CHARS || !rest_has_content(tokens, i + 1))
@@ -158,6 +163,7 @@ fn cut_between(
     before: &DecodedToken,
     after: &DecodedToken,
     silences: &[(i64, i64)],
+    dtw_pauses: bool,
 ) -> Option<Cut> {
     let text = std::str::from_utf8(so_far).ok();
     if text.is_some_and(is_sentence_end) {
@@ -170,7 +176,7 @@ fn cut_between(
     {
         return Some(Cut::Silence(a, b));
     }
-    if u - t >= MIN_TOKEN_PAUSE {
+    if dtw_pauses && u - t >= MIN_TOKEN_PAUSE {
         return Some(Cut::TokenGap);
     }
     let last = text.and_then(|t| t.chars().last());
