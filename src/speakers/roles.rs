@@ -62,6 +62,8 @@ const SPLIT_WEIGHT: f32 = 5.0;
 const PRESENTATION_SECONDS: f64 = 10.0;
 /// A short turn saying this much of what a chair says is the chair's.
 const CHAIR_TURN_SCORE: f32 = 3.0;
+/// A 質疑 turn this long (seconds) gives its clue its plain weight.
+const QA_SECONDS: f64 = 8.0;
 /// Evidence kept per speaker.
 const EVIDENCE_KEPT: usize = 5;
 
@@ -489,20 +491,29 @@ fn gather(
         }
         let invited = INVITATIONS.iter().any(|r| prev.contains(r));
         let answers = is_question(prev) && !is_question(text) && !same && !invited;
+        // The 質疑's weak clues count by how long the turn is: a two-second
+        // 「はい、説明済みです」 in a member's cluster (voices clustered
+        // together) must not outweigh the member's own twenty seconds.
+        let length = (duration / QA_SECONDS).clamp(0.5, 2.0) as f32;
         if from_chair && invited {
             clue(
                 Role::Member,
                 None,
-                1.0,
+                length,
                 "質問・意見の呼びかけの直後に話した".into(),
             );
         } else if questions_open && !answers && !same {
-            clue(Role::Member, None, 1.0, "質疑で質問・意見を述べた".into());
+            clue(
+                Role::Member,
+                None,
+                length,
+                "質疑で質問・意見を述べた".into(),
+            );
         } else if answers {
             clue(
                 presenter.0.clone(),
                 presenter.1.clone(),
-                1.5,
+                1.5 * length,
                 format!(
                     "質問に答えた（この議題の説明者: {}）",
                     presenter.1.as_deref().unwrap_or(presenter.0.as_str())
