@@ -2,7 +2,8 @@
 //! its punctuation. Whisper may return a whole 28 s window as one segment,
 //! with 。 or — on another CPU, or after a prompt written that way — with
 //! sentences separated only by spaces, or with nothing at all between them.
-//! A segment is therefore cut:
+//! A segment in which Whisper wrote sentence marks is cut after them; one
+//! with none at all is cut:
 //! - after 。？！ (the mark stays with its sentence);
 //! - at a space between two Japanese characters (Whisper's sentence
 //!   separator when it writes no 。);
@@ -90,10 +91,24 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
         })
         .filter(|&(a, b)| b - a >= MIN_VAD_PAUSE)
         .collect();
+    // Whisper's punctuation is trusted where it wrote some; a segment with
+    // none at all is cut at spaces and pauses instead.
+    let all: Vec<u8> = tokens
+        .iter()
+        .flat_map(|t| t.bytes.iter().copied())
+        .collect();
+    let punctuated = String::from_utf8_lossy(&all).contains(['。', '？', '！', '?', '!']);
     let mut cuts: Vec<(usize, Cut)> = Vec::new();
     let mut bytes: Vec<u8> = Vec::new();
     for i in 0..tokens.len() - 1 {
         bytes.extend_from_slice(&tokens[i].bytes);
+        if punctuated {
+            if std::str::from_utf8(&bytes).is_ok_and(is_sentence_end) {
+                cuts.push((i, Cut::Punctuation));
+                bytes.clear();
+            }
+            continue;
+        }
         if let Some(cut) = cut_between(&bytes, &tokens[i], &tokens[i + 1], &silences, dtw_pauses) {
             let pause = !matches!(cut, Cut::Punctuation | Cut::Space);
             if pause
@@ -116,7 +131,7 @@ pub fn split(tokens: &[DecodedToken], start: i64, end: i64, silences: &[Span]) -
         } else {
             tokens[to].time()
         };
-        if piece_end - piece_start > MAX_SEGMENT && to > from {
+        if !punctuated && piece_end - piece_start > MAX_SEGMENT && to > from {
             let widest = (from..to)
                 .max_by_key(|&i| tokens[i + 1].time() - tokens[i].time())
                 .unwrap_or(from);
