@@ -1,13 +1,15 @@
 //! Chooses the 要旨 method by measurement: on the full sample meeting (the
 //! published minutes of 2022-01-26, spoken), each method's summaries are
-//! compared with the published 要旨 (character-bigram F1) and checked for
-//! the presentation's key numbers and names (recall).
+//! compared with the published 要旨 (character-bigram F1, per item and
+//! mean), checked for the presentation's key numbers and names (recall),
+//! and for spoken endings (です・ます), which the written 要旨 must not have.
 //! `cargo test --test minutes_summary -- --nocapture` prints the table.
 
 mod minutes_support;
 
 use std::collections::HashSet;
 
+use kaigiroku::ja::written::is_spoken_ending;
 use kaigiroku::ja::{bigrams, sentences};
 use kaigiroku::minutes::phrases::is_boilerplate;
 use kaigiroku::minutes::{Drafter, SummaryMethod};
@@ -22,6 +24,11 @@ const PUBLISHED: [&str; 6] = [
     "現行の管理職用携帯電話については、導入後7年が経過しかなり老朽化が進んでいるため、機種の入替えを実施する。入れ替え実施にあたっては、スマートフォン化を検討し、本年度第2回デジタルガバメント検討PTに提案したところ、いくつかご要望をいただいた。それらの要望内容について、実現の目途が立ったため、スマートフォン端末への入れ替えを実施する。",
     "LGWAN-ASP サービスについては、これまでセキュリティ確保の観点から導入を制限していたが、デジタル化推進の意義を踏まえ、利便性とセキュリティ確保のバランスを考慮しつつ、積極的に活用していくこととする。今後新たに利用を開始する場合には、事前に情報管理課への確認を行ったうえで、行政情報化推進本部の許可（または新拡提案による予算化）により、導入してよいこととする。",
 ];
+
+/// The least mean bigram F1 of the scored 要旨 against the published ones:
+/// 0.707 with spoken sentences and a budget of 0.6 / 320 characters, 0.815
+/// written with 0.8 / 400 (the aim was 0.65); a small margin below that.
+const MIN_F1: f64 = 0.78;
 
 /// Key facts a 要旨 must keep: numbers with their unit word, Latin names,
 /// and glossary terms, as they occur in the presentation.
@@ -72,7 +79,9 @@ fn the_scored_summary_wins_on_the_full_sample() {
     let t = truth("kaigi-2022-01-full").unwrap();
     let m = meeting("kaigi-2022-01-full", FULL_MEETING);
     let turns = t.turns();
-    println!("method  | bigram F1 vs published 要旨 | key-term recall | length / presentation");
+    println!(
+        "method  | bigram F1 vs published 要旨 (mean; per item) | key-term recall | spoken endings | length / presentation"
+    );
     let mut results = Vec::new();
     for method in [
         SummaryMethod::Scored,
@@ -86,6 +95,8 @@ fn the_scored_summary_wins_on_the_full_sample() {
             .unwrap();
         assert_eq!(d.items.len(), 6);
         let (mut f, mut hit, mut total, mut len, mut plen) = (0.0, 0, 0, 0, 0);
+        let (mut spoken, mut said) = (0, 0);
+        let mut per_item = Vec::new();
         for (item, published) in d.items.iter().zip(PUBLISHED) {
             let presentation: String = item
                 .presentation
@@ -95,7 +106,15 @@ fn the_scored_summary_wins_on_the_full_sample() {
                 .map(|s| s.text)
                 .collect();
             let summary: String = item.summary.iter().map(|s| s.text.as_str()).collect();
-            f += f1(&summary, published);
+            let item_f1 = f1(&summary, published);
+            per_item.push(item_f1);
+            f += item_f1;
+            said += item.summary.len();
+            spoken += item
+                .summary
+                .iter()
+                .filter(|s| is_spoken_ending(&s.text))
+                .count();
             let keys = key_terms(&presentation, &m.glossary);
             hit += keys.iter().filter(|k| summary.contains(k.as_str())).count();
             total += keys.len();
@@ -106,15 +125,24 @@ fn the_scored_summary_wins_on_the_full_sample() {
                     .iter()
                     .filter(|k| !summary.contains(k.as_str()))
                     .collect();
-                println!("  {}: missing {missing:?}", item.heading());
+                println!("  {}: missing {missing:?}\n    {summary}", item.heading());
             }
         }
         let (f, recall, ratio) = (f / 6.0, hit as f64 / total as f64, len as f64 / plen as f64);
-        println!("{method:?}\t| {f:.3} | {recall:.3} ({hit}/{total}) | {ratio:.2}");
-        results.push((method, f, recall));
+        let spoken_share = spoken as f64 / said.max(1) as f64;
+        let items: Vec<String> = per_item.iter().map(|x| format!("{x:.3}")).collect();
+        println!(
+            "{method:?}\t| {f:.3}; {} | {recall:.3} ({hit}/{total}) | {spoken_share:.2} ({spoken}/{said}) | {ratio:.2}",
+            items.join(" ")
+        );
+        results.push((method, f, recall, spoken_share));
     }
     let scored = results[0];
     let lead = results[1];
+    // The written style: as like the clerk's 要旨 as measured, and almost
+    // no です・ます left (92 % of the sentences ended in them before).
+    assert!(scored.1 >= MIN_F1, "bigram F1 {:.3}", scored.1);
+    assert!(scored.3 <= 0.10, "spoken endings {:.2}", scored.3);
     // Near the first sentences in likeness to the published 要旨, far ahead in facts kept.
     assert!(
         scored.1 >= lead.1 - 0.05 && scored.2 >= lead.2 + 0.1,
