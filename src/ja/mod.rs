@@ -183,7 +183,8 @@ fn parse_number(text: &str, at: usize) -> (Option<u32>, usize) {
             }
         }
     };
-    skip(&mut pos, &[' ', '(', '（', '第', 'の', '、']);
+    // 「報告事項を1」: a particle heard in place of the pause.
+    skip(&mut pos, &[' ', '(', '（', '第', 'の', '、', 'を']);
     let digits: String = text[pos..]
         .chars()
         .take_while(|c| c.is_ascii_digit() || kanji_digit(*c).is_some())

@@ -297,15 +297,38 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
 }
 
 /// 「続いて、報告事項（1）…」: a connective and a numbered item open the next
-/// item even when the request that follows went to another sentence.
+/// item even when the request that follows went to another sentence; so does
+/// a sentence that begins with a numbered item and goes on to name it
+/// (「報告事項1、事務事業評価の結果について、事務局からお願いします」) — unless it
+/// decides the item (「議案2、案のとおり承認といたします」).
 fn opens_next_item(sentence: &str) -> bool {
     let s = sentence.trim_start();
-    ["次に", "続いて", "続きまして", "最後に"]
+    let connective = ["次に", "続いて", "続きまして", "最後に"]
         .iter()
-        .any(|c| s.starts_with(c))
-        && ja::agenda_refs(&ja::normalize(s))
-            .iter()
-            .any(|r| r.number.is_some())
+        .any(|c| s.starts_with(c));
+    let normalized = ja::normalize(s);
+    let refs = ja::agenda_refs(&normalized);
+    if connective {
+        return refs.iter().any(|r| r.number.is_some());
+    }
+    let body = ["それでは", "では"]
+        .iter()
+        .find_map(|p| normalized.strip_prefix(p))
+        .unwrap_or(&normalized)
+        .trim_start_matches(|c: char| c.is_whitespace() || "、,".contains(c));
+    let lead = normalized.len() - body.len();
+    let content_after = |end: usize| {
+        normalized[end..]
+            .chars()
+            .filter(|&c| !ja::is_sentence_mark(c) && !"、, ".contains(c))
+            .count()
+    };
+    refs.first().is_some_and(|r| {
+        // 「広告事項1」: 「事項」 is where a misheard 報告事項 is found.
+        let before = normalized.get(lead..r.start).map_or(usize::MAX, |b| b.chars().count());
+        r.number.is_some() && before <= 2 && content_after(r.end) >= 4
+    }) && ["について", "お願い"].iter().any(|w| s.contains(w))
+        && phrases::decision(s).is_none()
 }
 
 /// The presentation: the presenter's first turn near the start of the
@@ -379,7 +402,10 @@ fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<
     })
 }
 
-/// The decision of a 議案: the last decision sentence of its section.
+/// The decision of a 議案: the last decision sentence of its section. A
+/// sentence that is only the item's number (「議案、2。」) is read together
+/// with the next one, and a chair's 「議案2…といたします」 whose decision words
+/// were misheard is still a decision, of wording the clerk must check.
 fn outcome(
     turns: &[DraftTurn],
     section: &[usize],
@@ -387,10 +413,18 @@ fn outcome(
     flags: &mut Vec<Flag>,
 ) -> Outcome {
     let heard = section.iter().rev().find_map(|&i| {
-        ja::sentences(&turns[i].text)
-            .iter()
-            .rev()
-            .find_map(|s| phrases::decision(s.text).map(|d| (i, d, s.text.to_string())))
+        let sentences = ja::sentences(&turns[i].text);
+        let chair = is_chair(&turns[i].role);
+        (0..sentences.len()).rev().find_map(|k| {
+            let this = sentences[k].text;
+            let text = match k.checked_sub(1).map(|j| sentences[j].text) {
+                Some(prev) if is_bare_item_number(prev) => format!("{prev}{this}"),
+                _ => this.to_string(),
+            };
+            phrases::decision(&text)
+                .or_else(|| (chair && declares_on_item(&text)).then_some(Decision::Other))
+                .map(|d| (i, d, text))
+        })
     });
     match heard {
         Some((i, Decision::Approved, _)) => Outcome {
@@ -429,6 +463,29 @@ fn outcome(
     }
 }
 
+/// 「議案、2。」: an item's number and nothing else.
+fn is_bare_item_number(sentence: &str) -> bool {
+    let normalized = ja::normalize(sentence);
+    ja::agenda_refs(&normalized).first().is_some_and(|r| {
+        r.kind == AgendaKind::Proposal
+            && r.number.is_some()
+            && normalized[r.end..]
+                .chars()
+                .all(|c| ja::is_sentence_mark(c) || "、, ".contains(c))
+    })
+}
+
+/// 「議案2は…といたします」: a chair's sentence naming a 議案 and declaring
+/// something of it.
+fn declares_on_item(sentence: &str) -> bool {
+    let s = sentence.trim_end_matches(|c: char| c.is_whitespace() || ja::is_sentence_mark(c));
+    ja::agenda_refs(&ja::normalize(s))
+        .iter()
+        .any(|r| r.kind == AgendaKind::Proposal && r.number.is_some())
+        && ["といたします", "とします", "とし"].iter().any(|e| s.ends_with(e))
+        && !phrases::is_announcement(s)
+}
+
 /// `start` plus `seconds`, to the minute.
 fn clock(start: NaiveTime, seconds: f64) -> ClockTime {
     let (time, _) =
@@ -438,4 +495,50 @@ fn clock(start: NaiveTime, seconds: f64) -> ClockTime {
             .and_then(|t| t.with_nanosecond(0))
             .unwrap_or(time),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_numbered_item_that_is_named_opens_it() {
+        assert!(opens_next_item(
+            "広告事項1、事務事業評価の結果について、事務局からお願いします。"
+        ));
+        assert!(opens_next_item("続いて報告事項を1、入札結果についてお願いします。"));
+        assert!(!opens_next_item("議案、2、わらんの通り症人といたします。"));
+        assert!(!opens_next_item("議案、2。"));
+        assert!(!opens_next_item("報告事項1の資料の3ページですが。"));
+    }
+
+    #[test]
+    fn a_decision_whose_words_were_misheard_is_still_one() {
+        let turn = |text: &str, role: &str| DraftTurn {
+            start: 0.0,
+            end: 10.0,
+            speaker: crate::types::SpeakerId(1),
+            role: role.parse().unwrap(),
+            role_confidence: 1.0,
+            verbatim: text.into(),
+            text: text.into(),
+            segments: Vec::new(),
+            corrections: Vec::new(),
+        };
+        let turns = vec![
+            turn("議案2は、継続審議とすることも考えられます。", "部員"),
+            turn(
+                "それでは、再度検討することとします。議案、2。わけづくシンギといたします。",
+                "本部長",
+            ),
+        ];
+        let mut flags = Vec::new();
+        let o = outcome(&turns, &[0, 1], "議案（2）", &mut flags);
+        assert_eq!(o.decision, Decision::Other);
+        assert_eq!(o.text, "議案、2。わけづくシンギといたします");
+        assert_eq!(flags.len(), 1);
+        let turns = vec![turn("議案2は、わけづくシンギといたします。", "部員")];
+        let o = outcome(&turns, &[0], "議案（2）", &mut Vec::new());
+        assert_eq!(o.decision, Decision::Unclear);
+    }
 }

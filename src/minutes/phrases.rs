@@ -20,8 +20,14 @@ pub fn is_announcement(sentence: &str) -> bool {
         .any(|p| sentence.contains(p))
 }
 
-/// The chair asks for questions: 「ご質問はございますか」「何かございますか」.
+/// The chair asks for questions: 「ご質問はございますか」「何かございますか」,
+/// also as heard with its か lost or set apart (「ご質問はあります ?」) or cut
+/// short (「ご意見、ご質問は」).
 pub fn is_call_for_questions(sentence: &str) -> bool {
+    let s: String = sentence
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '?' | '？' | '。' | '、'))
+        .collect();
     let asks = [
         "ございますか",
         "ありますか",
@@ -29,15 +35,20 @@ pub fn is_call_for_questions(sentence: &str) -> bool {
         "ありませんか",
     ]
     .iter()
-    .any(|p| sentence.contains(p));
+    .any(|p| s.contains(p))
+        || ["質問は", "意見は", "質疑は"].iter().any(|p| {
+            s.ends_with(p) || s.ends_with(&format!("{p}あります")) || s.ends_with(&format!("{p}ございます"))
+        });
     let about = ["質問", "質疑", "説問", "意見", "何か", "なにか"]
         .iter()
-        .any(|p| sentence.contains(p));
-    asks && about && sentence.chars().count() <= 30
+        .any(|p| s.contains(p));
+    asks && about && s.chars().count() <= 30
 }
 
-/// Opening and closing formulas: 「…を開催します」「以上で…を終了します」.
+/// Opening and closing formulas: 「…を開催します」「以上で…を終了します」,
+/// also cut short where a pause split them (「以上で、」 … 「…本部を終了」).
 pub fn is_formula(sentence: &str) -> bool {
+    let s = sentence.trim_end_matches(|c: char| c.is_whitespace() || "。、．".contains(c));
     [
         "開催します",
         "開催いたします",
@@ -51,10 +62,12 @@ pub fn is_formula(sentence: &str) -> bool {
         "終わります",
     ]
     .iter()
-    .any(|p| sentence.contains(p))
-        || contains(Kind::Opening, sentence)
-        || contains(Kind::Closing, sentence)
-        || (sentence.starts_with("本日の") && sentence.contains("は以上です"))
+    .any(|p| s.contains(p))
+        || contains(Kind::Opening, s)
+        || contains(Kind::Closing, s)
+        || (s.starts_with("本日の") && s.contains("は以上です"))
+        || s.ends_with("を終了")
+        || (s.starts_with("以上で") && s.chars().count() <= 6)
 }
 
 /// A cue that the meeting is closing: 「全体を通して」「本日の議題は以上です」.
@@ -122,7 +135,11 @@ pub fn decision(sentence: &str) -> Option<Decision> {
         "しました",
     ]
     .iter()
-    .any(|p| sentence.contains(p));
+    .any(|p| sentence.contains(p))
+        // 「…は継続審議とし、」 cut off by a pause.
+        || sentence
+            .trim_end_matches(|c: char| c.is_whitespace() || "。、".contains(c))
+            .ends_with("とし");
     let asks =
         sentence.contains("お願い") || sentence.ends_with('か') || sentence.ends_with("か。");
     // 承認 is often misrecognised (「…の通り勝人といたします」): a chair's
@@ -194,6 +211,7 @@ mod tests {
             Some(Decision::Approved)
         );
         assert_eq!(decision("議案2は継続審議とします。"), Some(Decision::Other));
+        assert_eq!(decision("議案、1、は継続審議とし、"), Some(Decision::Other));
         assert_eq!(decision("承認の手続きはどうなりますか。"), None);
         assert_eq!(decision("本部の承認をお願いするものです。"), None);
         assert_eq!(decision("ご承認をお願いします。"), None);
@@ -218,6 +236,13 @@ mod tests {
         ));
         assert!(!is_procedural("入れ替えの時期はいつごろでしょうか。"));
         assert!(is_procedural("内容ですので、次に進みます。"));
+        assert!(is_procedural("ご質問はあります か?"));
+        assert!(is_procedural("ご質問はあります ?"));
+        assert!(is_procedural("ご意見、ご質問は。"));
+        assert!(!is_procedural("質問ですが、予算はあります。"));
+        assert!(is_procedural("以上で、子"));
+        assert!(is_procedural("ども、若者 資策推進本部を終了 。"));
+        assert!(!is_procedural("以上で説明した内容について、来月から実施します。"));
         assert!(is_procedural("ご質問はないようですので、次に進みます。"));
         assert!(is_procedural("それでは、議案。"));
         assert!(is_procedural("それでは、議案、1、"));

@@ -36,6 +36,25 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The truth 要旨 of a sample, items in order, from its `summary.toml`
+/// (for kaigi-2022-01-full, the published minutes' 要旨).
+pub fn published_summaries(sample: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct File {
+        items: Vec<Item>,
+    }
+    #[derive(Deserialize)]
+    struct Item {
+        summary: String,
+    }
+    let path = root().join("samples").join(sample).join("summary.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file: File =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.items.into_iter().map(|i| i.summary).collect()
+}
+
 pub fn truth(sample: &str) -> Option<Truth> {
     let path = root().join("samples").join(sample).join("truth.json");
     let text = std::fs::read_to_string(path).ok()?;
