@@ -272,11 +272,15 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
         segments: t.segments.clone(),
         corrections: Vec::new(),
     };
-    let at = ja::sentences(&t.text)
-        .iter()
-        .skip(1)
-        .find(|s| phrases::is_announcement(s.text) || opens_next_item(s.text))
-        .map(|s| s.start);
+    // 「…といたします。報告事項、1。…について、報告をお願いします。」: the cut
+    // goes before the item's number when a pause set it apart.
+    let sentences = ja::sentences(&t.text);
+    let at = (1..sentences.len())
+        .find(|&k| phrases::is_announcement(sentences[k].text) || opens_next_item(sentences[k].text))
+        .map(|k| match k - 1 {
+            j if j >= 1 && bare_item_number(sentences[j].text).is_some() => sentences[j].start,
+            _ => sentences[k].start,
+        });
     let Some(at) = at else {
         return vec![whole];
     };
@@ -383,17 +387,26 @@ fn ends_presentation(text: &str) -> bool {
 /// None when nothing is left.
 fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<Statement> {
     let turn = &turns[index];
-    let text: String = ja::sentences(&turn.text)
-        .iter()
-        .filter(|s| !substance_only || !phrases::is_procedural(s.text))
-        .filter(|s| {
-            s.text
-                .chars()
-                .any(|c| !ja::is_sentence_mark(c) && c != '、')
-        })
-        .map(|s| ja::punctuate(s.text))
+    let sentences = ja::sentences(&turn.text);
+    // A fragment a pause cut off a set phrase (「ご質問はあります」「か?」) is
+    // procedure when it reads as such with its neighbour.
+    let procedural = |k: usize| {
+        let this = sentences[k].text;
+        let with = |a: &str, b: &str| phrases::is_procedural(&format!("{a}{b}"));
+        phrases::is_procedural(this)
+            || (content_chars(this) <= FRAGMENT_CHARS
+                && (k.checked_sub(1).is_some_and(|j| with(sentences[j].text, this))
+                    || sentences.get(k + 1).is_some_and(|next| with(this, next.text))))
+    };
+    let text: String = (0..sentences.len())
+        .filter(|&k| !substance_only || !procedural(k))
+        .map(|k| sentences[k].text)
+        .filter(|s| content_chars(s) > 0)
+        .map(ja::punctuate)
         .collect();
-    (!text.is_empty()).then(|| Statement {
+    // 「側。」: a lone character heard in the noise says nothing.
+    let says_something = content_chars(&text) >= if substance_only { 2 } else { 1 };
+    says_something.then(|| Statement {
         turn: index,
         role: turn.role.clone(),
         text,
@@ -418,7 +431,7 @@ fn outcome(
         (0..sentences.len()).rev().find_map(|k| {
             let this = sentences[k].text;
             let text = match k.checked_sub(1).map(|j| sentences[j].text) {
-                Some(prev) if is_bare_item_number(prev) => format!("{prev}{this}"),
+                Some(prev) if bare_item_number(prev) == Some(AgendaKind::Proposal) => format!("{prev}{this}"),
                 _ => this.to_string(),
             };
             phrases::decision(&text)
@@ -463,15 +476,25 @@ fn outcome(
     }
 }
 
-/// 「議案、2。」: an item's number and nothing else.
-fn is_bare_item_number(sentence: &str) -> bool {
+/// A sentence this short may be a piece of a set phrase cut by a pause.
+const FRAGMENT_CHARS: usize = 5;
+
+/// Characters other than punctuation and spaces.
+fn content_chars(text: &str) -> usize {
+    text.chars()
+        .filter(|&c| !ja::is_sentence_mark(c) && !"、,".contains(c) && !c.is_whitespace())
+        .count()
+}
+
+/// 「議案、2。」: an item's number and nothing else; its kind.
+fn bare_item_number(sentence: &str) -> Option<AgendaKind> {
     let normalized = ja::normalize(sentence);
-    ja::agenda_refs(&normalized).first().is_some_and(|r| {
-        r.kind == AgendaKind::Proposal
-            && r.number.is_some()
+    ja::agenda_refs(&normalized).first().and_then(|r| {
+        (r.number.is_some()
             && normalized[r.end..]
                 .chars()
-                .all(|c| ja::is_sentence_mark(c) || "、, ".contains(c))
+                .all(|c| ja::is_sentence_mark(c) || "、, ".contains(c)))
+        .then_some(r.kind)
     })
 }
 
@@ -512,9 +535,8 @@ mod tests {
         assert!(!opens_next_item("報告事項1の資料の3ページですが。"));
     }
 
-    #[test]
-    fn a_decision_whose_words_were_misheard_is_still_one() {
-        let turn = |text: &str, role: &str| DraftTurn {
+    fn turn(text: &str, role: &str) -> DraftTurn {
+        DraftTurn {
             start: 0.0,
             end: 10.0,
             speaker: crate::types::SpeakerId(1),
@@ -524,7 +546,26 @@ mod tests {
             text: text.into(),
             segments: Vec::new(),
             corrections: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn pieces_of_set_phrases_and_lone_characters_are_not_questions() {
+        let said = |text: &str| {
+            statement(&[turn(text, "本部長")], 0, true).map(|s| s.text)
         };
+        assert_eq!(said("ご質問はあります か?"), None);
+        assert_eq!(said("ども、若者 資策推進本部を終了 。"), None);
+        assert_eq!(said("側。"), None);
+        assert_eq!(said("はい。"), Some("はい。".to_string()));
+        assert_eq!(
+            said("ご質問はあります か? 予算はいくらですか。"),
+            Some("予算はいくらですか。".to_string())
+        );
+    }
+
+    #[test]
+    fn a_decision_whose_words_were_misheard_is_still_one() {
         let turns = vec![
             turn("議案2は、継続審議とすることも考えられます。", "部員"),
             turn(
@@ -537,6 +578,16 @@ mod tests {
         assert_eq!(o.decision, Decision::Other);
         assert_eq!(o.text, "議案、2。わけづくシンギといたします");
         assert_eq!(flags.len(), 1);
+        let parts = split_at_announcement(&Turn {
+            start: 0.0,
+            end: 10.0,
+            speaker: crate::types::SpeakerId(1),
+            role: Role::ViceChair,
+            role_confidence: 1.0,
+            text: "議案、2。わけづくシンギといたします。報告事項、1。児童相談所について、報告をお願いします。".into(),
+            segments: Vec::new(),
+        });
+        assert_eq!(parts[0].verbatim, "議案、2。わけづくシンギといたします。");
         let turns = vec![turn("議案2は、わけづくシンギといたします。", "部員")];
         let o = outcome(&turns, &[0], "議案（2）", &mut Vec::new());
         assert_eq!(o.decision, Decision::Unclear);
