@@ -66,6 +66,14 @@ fn drafts_the_full_sample_meeting_from_its_recording() {
     let sample = "kaigi-2022-01-full";
     let out = tempfile::tempdir().unwrap();
     let d = draft(sample, out.path());
+    // KAIGIROKU_E2E_KEEP=DIR keeps the outputs (e.g. to compare two builds' text).
+    if let Some(keep) = std::env::var_os("KAIGIROKU_E2E_KEEP") {
+        std::fs::create_dir_all(&keep).unwrap();
+        for entry in std::fs::read_dir(out.path()).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, Path::new(&keep).join(path.file_name().unwrap())).unwrap();
+        }
+    }
     let meeting = Meeting::load(&root().join("samples").join(sample).join("meeting.toml")).unwrap();
 
     println!("items:");
