@@ -142,6 +142,10 @@ pub fn agenda_refs(text: &str) -> Vec<AgendaRef> {
             ("ギアン", AgendaKind::Proposal),
             ("ぎあん", AgendaKind::Proposal),
             ("ギアニ", AgendaKind::Proposal),
+            // … or mishears it in noise; counted only with a number.
+            ("遺案", AgendaKind::Proposal),
+            ("いあん", AgendaKind::Proposal),
+            ("医院", AgendaKind::Proposal),
             // 報告事項 misheard (高刻事項, 放送事項): 「事項」 and a number.
             ("事項", AgendaKind::Report),
         ]
@@ -156,8 +160,9 @@ pub fn agenda_refs(text: &str) -> Vec<AgendaRef> {
         } else {
             parse_number(text, after)
         };
-        // 「報告」「事項」 alone are common words; only count them with a number.
-        if !["報告", "事項"].contains(&word) || number.is_some() {
+        // 「報告」「事項」 alone are common words, and so are the mishearings;
+        // only count them with a number.
+        if !["報告", "事項", "遺案", "いあん", "医院"].contains(&word) || number.is_some() {
             out.push(AgendaRef {
                 kind,
                 number,
@@ -198,6 +203,10 @@ fn parse_number(text: &str, at: usize) -> (Option<u32>, usize) {
         kanji_number(&digits)
     };
     pos += digits.len();
+    // 「報告事項一件」「議案が2件」: a count of items, not an item's number.
+    if text[pos..].starts_with(['件', 'つ']) {
+        return (None, at);
+    }
     skip(&mut pos, &[' ', ')', '）', '号']);
     match number {
         Some(n) if n > 0 => (Some(n), pos),
@@ -245,6 +254,14 @@ mod tests {
         let misheard = agenda_refs("高刻事項1。令和4年度の");
         assert_eq!(misheard[0].kind, AgendaKind::Report);
         assert_eq!(misheard[0].number, Some(1));
+        let counted = agenda_refs("本日は、医院2件と報告事項一件をお図りします 医院 1、個人情報の");
+        let got: Vec<_> = counted
+            .iter()
+            .filter(|r| r.number.is_some())
+            .map(|r| (r.kind, r.number))
+            .collect();
+        assert_eq!(got, vec![(AgendaKind::Proposal, Some(1))]);
+        assert!(agenda_refs("医院で受診した").is_empty());
     }
 
     #[test]
