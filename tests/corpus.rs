@@ -12,18 +12,26 @@
 //! (`tests/fixtures/corpus/NAME.segments.json`; another directory of them
 //! with `KAIGIROKU_CORPUS_FIXTURES=DIR`) are listed, not scored.
 //!
-//! The floors below catch breakage, not quality: raise them once measured.
+//! The floors below sit under the measured figures (README's table) with a
+//! margin for recognition variance between machines; the targets
+//! (role accuracy ≥ 95 % on every meeting) are above some of them, and the
+//! table shows where.
 
 mod corpus_support;
 
 use corpus_support::{evaluate, meetings, print_table, reference, Group, Outcome, Row};
 
-/// Every scored meeting: share of speech time with the right role.
-const MIN_ROLE_ACCURACY: f64 = 0.60;
-/// Every scored meeting: share of agenda items whose section is found.
-const MIN_ITEMS_FOUND: f64 = 0.5;
-/// kaigi-2022-01-full's 要旨 against the published minutes.
-const MIN_REFERENCE_SUMMARY_F1: f64 = 0.40;
+/// Every scored meeting: share of speech time with the right role
+/// (the lowest measured, a noisy meeting, is 0.75).
+const MIN_ROLE_ACCURACY: f64 = 0.70;
+/// Every scored meeting: every agenda item's section is found and timed.
+const MIN_ITEMS_FOUND: f64 = 1.0;
+/// Every scored meeting: share of decision lines (decisions, （質疑なし）) right.
+const MIN_DECISIONS: f64 = 0.5;
+/// Every scored meeting: share of 要旨 sentences left in spoken style.
+const MAX_SPOKEN: f64 = 0.10;
+/// kaigi-2022-01-full's 要旨 against the published minutes (measured 0.695).
+const MIN_REFERENCE_SUMMARY_F1: f64 = 0.65;
 
 #[test]
 fn corpus_table() {
@@ -52,11 +60,20 @@ fn corpus_table() {
                         row.name, s.role_accuracy
                     ));
                 }
-                if (s.items_found as f64) < MIN_ITEMS_FOUND * s.items as f64 {
+                if (s.items_timed as f64) < MIN_ITEMS_FOUND * s.items as f64 {
                     failures.push(format!(
-                        "{}: {} of {} items found",
-                        row.name, s.items_found, s.items
+                        "{}: {} of {} items found and timed",
+                        row.name, s.items_timed, s.items
                     ));
+                }
+                if (s.decisions_right as f64) < MIN_DECISIONS * s.decisions_total as f64 {
+                    failures.push(format!(
+                        "{}: {} of {} decision lines right",
+                        row.name, s.decisions_right, s.decisions_total
+                    ));
+                }
+                if s.spoken_share().is_some_and(|x| x > MAX_SPOKEN) {
+                    failures.push(format!("{}: too many spoken 要旨 sentences", row.name));
                 }
             }
         }

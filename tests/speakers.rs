@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use kaigiroku::correct::Corrector;
 use kaigiroku::meeting::{Meeting, Role};
+use kaigiroku::model::ModelStore;
 use kaigiroku::speakers::score::{boundary_f1, role_accuracy, BoundaryScore, RoleSpan};
 use kaigiroku::speakers::{Diarization, Diarizer, EmbeddingMethod};
 use kaigiroku::types::{Audio, Segment};
@@ -109,7 +110,7 @@ fn run(sample: &str, segments: &Path, meeting: &Path, method: Use) -> Outcome {
         .correct(load_segments(segments));
     let truth = load_truth(&dir.join("truth.json"));
     let started = Instant::now();
-    let mut builder = Diarizer::builder();
+    let mut builder = Diarizer::builder().models(&ModelStore::new(root().join("models")));
     if method == Use::Classical {
         builder = builder.classical();
     }
@@ -358,9 +359,8 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// reference clips (needs the model: `kaigiroku model install`).
 #[test]
 fn campplus_matches_the_pytorch_reference() {
-    use kaigiroku::model::ModelStore;
     use kaigiroku::speakers::campp::Campplus;
-    let path = ModelStore::from_env().campplus_path();
+    let path = ModelStore::new(root().join("models")).campplus_path();
     assert!(
         path.is_file(),
         "CAM++ not installed ({}): run `kaigiroku model install`",

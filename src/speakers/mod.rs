@@ -141,10 +141,8 @@ impl Diarization {
 /// Where the CAM++ model comes from.
 #[derive(Debug, Clone)]
 enum ModelChoice {
-    /// The model store's (`$KAIGIROKU_MODELS` or `models/`), if installed.
-    Store,
     File(PathBuf),
-    /// Never CAM++.
+    /// The classical embedding.
     Classical,
 }
 
@@ -159,14 +157,24 @@ pub struct DiarizerBuilder {
 }
 
 impl DiarizerBuilder {
-    /// Embeds with the CAM++ state dict at `path` (by default the model
-    /// store's, when installed).
+    /// Embeds with the CAM++ state dict at `path` (by default, the
+    /// classical embedding).
     pub fn campplus_model(mut self, path: impl Into<PathBuf>) -> Self {
         self.model = ModelChoice::File(path.into());
         self
     }
 
-    /// Uses the classical embedding even when CAM++ is installed.
+    /// Embeds with `store`'s CAM++ model when it is installed, else the
+    /// classical embedding.
+    pub fn models(self, store: &ModelStore) -> Self {
+        let path = store.campplus_path();
+        match path.is_file() {
+            true => self.campplus_model(path),
+            false => self.classical(),
+        }
+    }
+
+    /// Uses the classical embedding.
     pub fn classical(mut self) -> Self {
         self.model = ModelChoice::Classical;
         self
@@ -202,9 +210,6 @@ impl DiarizerBuilder {
     /// Loads the CAM++ model when one is chosen or installed.
     pub fn build(self) -> Result<Diarizer, SpeakersError> {
         let path = match &self.model {
-            ModelChoice::Store => {
-                Some(ModelStore::from_env().campplus_path()).filter(|p| p.is_file())
-            }
             ModelChoice::File(path) => Some(path.clone()),
             ModelChoice::Classical => None,
         };
@@ -256,7 +261,7 @@ impl Diarizer {
             min_unit: 2.0,
             threshold: None,
             pitch_weight: 10.0,
-            model: ModelChoice::Store,
+            model: ModelChoice::Classical,
         }
     }
 

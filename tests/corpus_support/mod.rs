@@ -18,6 +18,7 @@ use kaigiroku::draft::{Decision, Draft, Found};
 use kaigiroku::ja::written::is_spoken_ending;
 use kaigiroku::meeting::{AgendaKind, Meeting, Role};
 use kaigiroku::minutes::Drafter;
+use kaigiroku::model::ModelStore;
 use kaigiroku::speakers::score::{boundary_f1, role_accuracy, RoleSpan};
 use kaigiroku::speakers::{Diarizer, EmbeddingMethod};
 use kaigiroku::types::{Audio, Segment};
@@ -204,6 +205,7 @@ fn score(dir: &Path, fixture: &Path) -> Result<Scores, String> {
         .map_err(|e| e.to_string())?
         .correct(load_segments(fixture)?);
     let diarization = Diarizer::builder()
+        .models(&ModelStore::new(root().join("models")))
         .build()
         .map_err(|e| e.to_string())?
         .diarize(&audio, &segments, &meeting, |_| {})
