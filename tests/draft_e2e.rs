@@ -37,7 +37,7 @@ fn role_accuracy(draft: &Draft, truth: &Truth) -> f64 {
         total += u.end - u.start;
         for t in &draft.turns {
             let overlap = t.end.min(u.end) - t.start.max(u.start);
-            if overlap > 0.0 && t.role == role {
+            if overlap > 0.0 && draft.role_of(t.id) == Some(&role) {
                 right += overlap;
             }
         }

@@ -70,7 +70,11 @@ fn the_scored_summary_wins_on_the_full_sample() {
     let m = meeting("kaigi-2022-01-full", FULL_MEETING);
     let turns = t.turns();
     let published = published_summaries("kaigi-2022-01-full");
-    assert_eq!(published.len(), 6, "samples/kaigi-2022-01-full/summary.toml");
+    assert_eq!(
+        published.len(),
+        6,
+        "samples/kaigi-2022-01-full/summary.toml"
+    );
     println!(
         "method  | bigram F1 vs published 要旨 (mean; per item) | key-term recall | spoken endings | length / presentation"
     );
@@ -93,7 +97,7 @@ fn the_scored_summary_wins_on_the_full_sample() {
             let presentation: String = item
                 .presentation
                 .iter()
-                .flat_map(|&i| sentences(&d.turns[i].text))
+                .flat_map(|&i| sentences(&d.turn(i).unwrap().text))
                 .filter(|s| !is_boilerplate(s.text))
                 .map(|s| s.text)
                 .collect();

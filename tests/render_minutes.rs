@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use kaigiroku::draft::Draft;
+use kaigiroku::draft::{Draft, DraftEdit};
 use kaigiroku::meeting::{Meeting, Role};
 use kaigiroku::minutes::Drafter;
 use kaigiroku::render::{self, Format};
@@ -109,11 +109,19 @@ fn write_draft_writes_four_files_and_export_rerenders_an_edited_draft() {
         ["draft.json", "minutes.md", "minutes.txt", "minutes.docx"]
     );
 
-    // The schema: turns (start, end, role, text) and items (kind, number, title, summary, outcome).
+    // The schema: turns (start, end, speaker, text) and items (kind, number, title, summary, outcome).
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("draft.json")).unwrap()).unwrap();
-    assert_eq!(json["version"], 1);
-    assert_eq!(json["turns"][7]["role"], "本部長");
+    assert_eq!(json["version"], 2);
+    // Roles live on speakers: turn 7's role is its speaker's.
+    let speaker = &json["turns"][7]["speaker"];
+    let role = json["speakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| &s["id"] == speaker)
+        .map(|s| &s["role"]);
+    assert_eq!(role, Some(&serde_json::json!("本部長")));
     assert_eq!(
         json["turns"][7]["text"],
         "この件について、導入はいつからになりますか。"
@@ -180,4 +188,197 @@ fn the_word_file_is_a_package_with_the_cover_table() {
         render::render(&fixed_draft(), Format::Docx).unwrap(),
         render::render(&fixed_draft(), Format::Docx).unwrap()
     );
+}
+
+/// The text of a Word file's paragraphs, one a line.
+fn docx_text(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    let mut text = String::new();
+    let mut rest = xml.as_str();
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let close = open + rest[open..].find('>').unwrap();
+        if &rest[open..=close] == "</w:p>" {
+            text.push('\n');
+        }
+        rest = &rest[close + 1..];
+    }
+    text
+}
+
+#[test]
+fn a_role_set_on_a_speaker_shows_in_every_render_for_all_its_turns_and_is_undone() {
+    let mut draft = fixed_draft();
+    let formats = [
+        Format::Markdown,
+        Format::Text,
+        Format::Docx,
+        Format::Srt,
+        Format::Vtt,
+    ];
+    let before: Vec<Vec<u8>> = formats
+        .iter()
+        .map(|&f| render::render(&draft, f).unwrap())
+        .collect();
+    // The secretariat's voice: every line of the minutes it said.
+    let sec = draft
+        .turns
+        .iter()
+        .find(|t| t.text.starts_with("来年度"))
+        .unwrap()
+        .speaker;
+    let of_sec = |d: &Draft| -> Vec<String> {
+        d.items
+            .iter()
+            .flat_map(|i| &i.questions)
+            .chain(&d.opening.statements)
+            .chain(&d.closing.statements)
+            .filter(|s| d.turn(s.turn).unwrap().speaker == sec)
+            .map(|s| s.text.clone())
+            .collect()
+    };
+    let said = of_sec(&draft);
+    assert_eq!(said.len(), 2, "{said:?}");
+    let turns: Vec<String> = draft
+        .turns
+        .iter()
+        .filter(|t| t.speaker == sec)
+        .map(|t| t.text.clone())
+        .collect();
+    assert_eq!(turns.len(), 4);
+
+    let undo = draft
+        .apply(DraftEdit::SetRole {
+            speaker: sec,
+            role: Role::Title("情報管理課長".into()),
+            confirmed: true,
+        })
+        .unwrap();
+    let md = render::minutes::markdown(&draft);
+    let txt = render::minutes::text(&draft);
+    let docx = docx_text(&render::render(&draft, Format::Docx).unwrap());
+    for (name, out) in [("md", &md), ("txt", &txt), ("docx", &docx)] {
+        for line in &said {
+            assert!(
+                out.contains(&format!("情報管理課長：{line}")),
+                "{name}: {line}"
+            );
+            assert!(!out.contains(&format!("事務局：{line}")), "{name}: {line}");
+        }
+        // The other speakers keep theirs.
+        assert!(out.contains("部員：重さはどのくらいでしょうか。"), "{name}");
+        assert!(out.contains("本部長：この件について"), "{name}");
+    }
+    for format in [Format::Srt, Format::Vtt] {
+        let cues = String::from_utf8(render::render(&draft, format).unwrap()).unwrap();
+        for text in &turns {
+            assert!(
+                cues.contains(&format!("情報管理課長：{text}")),
+                "{format:?}: {text}"
+            );
+        }
+        assert!(!cues.contains("事務局："), "{format:?}");
+    }
+    // The edit survives draft.json.
+    let reloaded = Draft::parse(Path::new("draft.json"), &draft.to_json().unwrap()).unwrap();
+    assert_eq!(render::minutes::text(&reloaded), txt);
+
+    // Undo: every render as it was, byte for byte.
+    draft.apply(undo).unwrap();
+    let after: Vec<Vec<u8>> = formats
+        .iter()
+        .map(|&f| render::render(&draft, f).unwrap())
+        .collect();
+    assert!(before == after, "undo did not restore the renders");
+    assert_eq!(
+        render::minutes::markdown(&draft),
+        render::minutes::markdown(&fixed_draft())
+    );
+}
+
+#[test]
+fn a_version_1_draft_is_still_exported() {
+    // draft.json as version 1 wrote it: indices for turns, roles in turns.
+    let draft = fixed_draft();
+    let mut v1: serde_json::Value = serde_json::from_str(&draft.to_json().unwrap()).unwrap();
+    let index = |id: &serde_json::Value| {
+        draft
+            .turns
+            .iter()
+            .position(|t| serde_json::json!(t.id) == *id)
+            .unwrap()
+    };
+    let role_of = |turn: &serde_json::Value| {
+        let speaker = &turn["speaker"];
+        v1_role(&draft, speaker)
+    };
+    let roles: Vec<String> = v1["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(role_of)
+        .collect();
+    v1["version"] = 1.into();
+    v1.as_object_mut().unwrap().remove("speakers");
+    for (t, role) in v1["turns"].as_array_mut().unwrap().iter_mut().zip(&roles) {
+        let t = t.as_object_mut().unwrap();
+        t.remove("id");
+        t.remove("checked");
+        t.insert("role".into(), role.clone().into());
+    }
+    let fix = |list: &mut serde_json::Value| {
+        for x in list.as_array_mut().unwrap() {
+            *x = index(x).into();
+        }
+    };
+    for part in ["opening", "closing"] {
+        fix(&mut v1[part]["turns"]);
+        for s in v1[part]["statements"].as_array_mut().unwrap() {
+            let i = index(&s["turn"]);
+            s["turn"] = i.into();
+            s["role"] = roles[i].clone().into();
+        }
+    }
+    for item in v1["items"].as_array_mut().unwrap() {
+        fix(&mut item["turns"]);
+        fix(&mut item["presentation"]);
+        for s in item["summary"].as_array_mut().unwrap() {
+            s["turn"] = index(&s["turn"]).into();
+        }
+        for s in item["questions"].as_array_mut().unwrap() {
+            let i = index(&s["turn"]);
+            s["turn"] = i.into();
+            s["role"] = roles[i].clone().into();
+        }
+        if let Some(turn) = item["outcome"]
+            .get("turn")
+            .filter(|t| !t.is_null())
+            .cloned()
+        {
+            item["outcome"]["turn"] = index(&turn).into();
+        }
+        item.as_object_mut().unwrap().remove("checked");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("draft.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v1).unwrap()).unwrap();
+    let out = dir.path().join("minutes.txt");
+    render::export(&path, Format::Text, &out).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        render::minutes::text(&draft)
+    );
+}
+
+fn v1_role(draft: &Draft, speaker: &serde_json::Value) -> String {
+    draft
+        .speakers
+        .iter()
+        .find(|s| serde_json::json!(s.id) == *speaker)
+        .unwrap()
+        .role
+        .to_string()
 }

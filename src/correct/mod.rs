@@ -519,7 +519,7 @@ pub fn attach_to_turns(turns: &mut [DraftTurn], segments: &[Segment]) {
         for correction in turn
             .segments
             .iter()
-            .filter_map(|&i| segments.get(i))
+            .filter_map(|i| segments.get(i.0))
             .flat_map(|s| &s.corrections)
         {
             let to: Vec<char> = correction.to.chars().collect();

@@ -237,15 +237,15 @@ fn draft_turns_carry_their_segments_corrections() {
         corrections: vec![],
     }]);
     let mut turns = vec![DraftTurn {
+        id: crate::draft::TurnId(1),
         start: 0.0,
         end: 5.0,
         speaker: crate::types::SpeakerId(1),
-        role: crate::meeting::Role::Secretariat,
-        role_confidence: 1.0,
         verbatim: "はい。そこで令和4年度から".into(),
         text: String::new(),
-        segments: vec![0],
+        segments: vec![crate::draft::SegmentId(0)],
         corrections: vec![],
+        checked: false,
     }];
     attach_to_turns(&mut turns, &segments);
     assert_eq!(turns[0].corrections.len(), 1);

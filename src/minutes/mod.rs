@@ -14,11 +14,11 @@ use chrono::{NaiveTime, TimeDelta, Timelike};
 
 use crate::draft::{
     Closing, Decision, Draft, DraftTurn, Flag, FlagKind, Found, Header, Item, Outcome, Part,
-    Statement,
+    SegmentId, Statement, TurnId,
 };
 use crate::ja;
 use crate::meeting::{AgendaKind, ClockTime, Meeting, Role};
-use crate::types::{Speaker, Turn};
+use crate::types::{Speaker, SpeakerId, Turn};
 
 pub use fillers::FillerList;
 pub use summary::SummaryMethod;
@@ -103,28 +103,40 @@ impl<'a> Drafter<'a> {
         }
         let mut sorted: Vec<&Turn> = turns.iter().collect();
         sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
-        let turns: Vec<DraftTurn> = sorted
-            .into_iter()
-            .flat_map(split_at_announcement)
-            .map(|t| DraftTurn {
-                text: self.fillers.clean(&t.verbatim),
-                ..t
-            })
-            .collect();
+        // Turns get ids in time order; `roles` is each turn's role as the
+        // speaker stage gave it, for finding sections, presentations and
+        // decisions (the draft keeps roles on its speakers only).
+        let mut turns: Vec<DraftTurn> = Vec::new();
+        let mut heard: Vec<(Role, f32)> = Vec::new();
+        for (k, t) in sorted.iter().enumerate() {
+            let next_start = sorted.get(k + 1).map(|n| n.start);
+            for d in split_at_announcement(t, next_start) {
+                turns.push(DraftTurn {
+                    id: TurnId(turns.len() as u32 + 1),
+                    text: self.fillers.clean(&d.verbatim),
+                    ..d
+                });
+                heard.push((t.role.clone(), t.role_confidence));
+            }
+        }
+        let speakers = draft_speakers(&mut turns, &heard, speakers);
+        let roles: Vec<Role> = heard.into_iter().map(|(role, _)| role).collect();
+        let ids =
+            |indices: &[usize]| -> Vec<TurnId> { indices.iter().map(|&i| turns[i].id).collect() };
 
-        let split = sections::split(&turns, &self.meeting.agenda);
+        let split = sections::split(&turns, &roles, &self.meeting.agenda);
         let opening = Part {
             statements: split
                 .opening
                 .iter()
                 .filter_map(|&i| statement(&turns, i, false))
                 .collect(),
-            turns: split.opening,
+            turns: ids(&split.opening),
         };
         let mut previous_end = turns.first().map_or(0.0, |t| t.start);
         let mut items = Vec::new();
         for (spec, found, section) in split.items {
-            let item = self.item(&turns, spec, found, section, previous_end);
+            let item = self.item(&turns, &roles, spec, found, section, previous_end);
             previous_end = item.end;
             items.push(item);
         }
@@ -138,7 +150,7 @@ impl<'a> Drafter<'a> {
                 .iter()
                 .filter_map(|&i| statement(&turns, i, true))
                 .collect(),
-            turns: split.closing,
+            turns: ids(&split.closing),
             end_time,
         };
 
@@ -169,7 +181,7 @@ impl<'a> Drafter<'a> {
         Ok(Draft {
             version: Draft::VERSION,
             meeting: header,
-            speakers: speakers.to_vec(),
+            speakers,
             turns,
             opening,
             items,
@@ -181,6 +193,7 @@ impl<'a> Drafter<'a> {
     fn item(
         &self,
         turns: &[DraftTurn],
+        roles: &[Role],
         spec: ItemSpec,
         found: Found,
         section: Vec<usize>,
@@ -203,17 +216,17 @@ impl<'a> Drafter<'a> {
         }
         // The chair's announcement opens the section; the presenter follows.
         let body: &[usize] = match section.split_first() {
-            Some((&first, rest)) if is_chair(&turns[first].role) => rest,
+            Some((&first, rest)) if is_chair(&roles[first]) => rest,
             _ => &section,
         };
         let presenter = spec.presenter.clone().or_else(|| {
             body.iter()
-                .map(|&i| &turns[i].role)
+                .map(|&i| &roles[i])
                 .find(|r| !is_chair(r))
                 .cloned()
         });
         let speaking = presenter.as_ref().map(|p| self.meeting.speaking_role(p));
-        let presentation = presentation(turns, body, speaking.as_ref());
+        let presentation = presentation(turns, roles, body, speaking.as_ref());
         if presentation.is_empty() && found != Found::Missing {
             flags.push(Flag {
                 kind: FlagKind::NoPresentation,
@@ -234,11 +247,13 @@ impl<'a> Drafter<'a> {
             .filter_map(|&i| statement(turns, i, true))
             .collect();
         let outcome = (spec.kind == AgendaKind::Proposal)
-            .then(|| outcome(turns, &section, &heading, &mut flags));
+            .then(|| outcome(turns, roles, &section, &heading, &mut flags));
         let (start, end) = match (section.first(), section.last()) {
             (Some(&a), Some(&b)) => (turns[a].start, turns[b].end),
             _ => (previous_end, previous_end),
         };
+        let ids =
+            |indices: &[usize]| -> Vec<TurnId> { indices.iter().map(|&i| turns[i].id).collect() };
         Item {
             kind: spec.kind,
             number: spec.number,
@@ -246,37 +261,42 @@ impl<'a> Drafter<'a> {
             found,
             start,
             end,
-            turns: section,
+            turns: ids(&section),
             presenter,
-            presentation,
+            presentation: ids(&presentation),
             summary,
             questions,
             outcome,
             flags,
+            checked: false,
         }
     }
 }
 
-/// A turn as one or two draft turns (text not yet cleaned): a chair who
-/// closes one item and announces the next without a pause is split before
-/// the announcement, times interpolated by character position.
-fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
+/// A turn as one or two draft turns (id not yet given, text not yet
+/// cleaned): a chair who closes one item and announces the next without a
+/// pause is split before the announcement, times interpolated by character
+/// position (but not past `next_start`, the next turn's start, so that
+/// turns stay in time order).
+fn split_at_announcement(t: &Turn, next_start: Option<f64>) -> Vec<DraftTurn> {
     let whole = DraftTurn {
+        id: TurnId(0),
         start: t.start,
         end: t.end,
         speaker: t.speaker,
-        role: t.role.clone(),
-        role_confidence: t.role_confidence,
         verbatim: t.text.clone(),
         text: String::new(),
-        segments: t.segments.clone(),
+        segments: t.segments.iter().copied().map(SegmentId).collect(),
         corrections: Vec::new(),
+        checked: false,
     };
     // 「…といたします。報告事項、1。…について、報告をお願いします。」: the cut
     // goes before the item's number when a pause set it apart.
     let sentences = ja::sentences(&t.text);
     let at = (1..sentences.len())
-        .find(|&k| phrases::is_announcement(sentences[k].text) || opens_next_item(sentences[k].text))
+        .find(|&k| {
+            phrases::is_announcement(sentences[k].text) || opens_next_item(sentences[k].text)
+        })
         .map(|k| match k - 1 {
             j if j >= 1 && bare_item_number(sentences[j].text).is_some() => sentences[j].start,
             _ => sentences[k].start,
@@ -285,7 +305,9 @@ fn split_at_announcement(t: &Turn) -> Vec<DraftTurn> {
         return vec![whole];
     };
     let total = t.text.chars().count().max(1) as f64;
-    let cut = t.start + (t.end - t.start) * t.text[..at].chars().count() as f64 / total;
+    let cut = (t.start + (t.end - t.start) * t.text[..at].chars().count() as f64 / total)
+        .min(next_start.unwrap_or(f64::INFINITY))
+        .max(t.start);
     vec![
         DraftTurn {
             end: cut,
@@ -329,7 +351,9 @@ fn opens_next_item(sentence: &str) -> bool {
     };
     refs.first().is_some_and(|r| {
         // 「広告事項1」: 「事項」 is where a misheard 報告事項 is found.
-        let before = normalized.get(lead..r.start).map_or(usize::MAX, |b| b.chars().count());
+        let before = normalized
+            .get(lead..r.start)
+            .map_or(usize::MAX, |b| b.chars().count());
         r.number.is_some() && before <= 2 && content_after(r.end) >= 4
     }) && ["について", "お願い"].iter().any(|w| s.contains(w))
         && phrases::decision(s).is_none()
@@ -342,25 +366,30 @@ fn opens_next_item(sentence: &str) -> bool {
 /// after it (a presenter's voice may fall into two speaker clusters, and a
 /// colleague may add to the presentation), up to the turn that says
 /// 「説明は以上です」.
-fn presentation(turns: &[DraftTurn], body: &[usize], presenter: Option<&Role>) -> Vec<usize> {
+fn presentation(
+    turns: &[DraftTurn],
+    roles: &[Role],
+    body: &[usize],
+    presenter: Option<&Role>,
+) -> Vec<usize> {
     let Some(presenter) = presenter else {
         return Vec::new();
     };
     let head = &body[..body.len().min(3)];
-    let by_role = head.iter().position(|&i| &turns[i].role == presenter);
+    let by_role = head.iter().position(|&i| &roles[i] == presenter);
     let by_position = || {
         head.iter().position(|&i| {
             let t = &turns[i];
-            !is_chair(&t.role) && t.end - t.start >= PRESENTATION_SECONDS
+            !is_chair(&roles[i]) && t.end - t.start >= PRESENTATION_SECONDS
         })
     };
     let Some(pos) = by_role.or_else(by_position) else {
         return Vec::new();
     };
-    let role = &turns[body[pos]].role;
+    let role = &roles[body[pos]];
     let mut out = Vec::new();
     for &i in &body[pos..] {
-        if &turns[i].role != role {
+        if &roles[i] != role {
             break;
         }
         out.push(i);
@@ -395,8 +424,12 @@ fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<
         let with = |a: &str, b: &str| phrases::is_procedural(&format!("{a}{b}"));
         phrases::is_procedural(this)
             || (content_chars(this) <= FRAGMENT_CHARS
-                && (k.checked_sub(1).is_some_and(|j| with(sentences[j].text, this))
-                    || sentences.get(k + 1).is_some_and(|next| with(this, next.text))))
+                && (k
+                    .checked_sub(1)
+                    .is_some_and(|j| with(sentences[j].text, this))
+                    || sentences
+                        .get(k + 1)
+                        .is_some_and(|next| with(this, next.text))))
     };
     let text: String = (0..sentences.len())
         .filter(|&k| !substance_only || !procedural(k))
@@ -406,9 +439,8 @@ fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<
         .collect();
     // 「側。」: a lone character heard in the noise says nothing.
     let says_something = content_chars(&text) >= if substance_only { 2 } else { 1 };
-    says_something.then(|| Statement {
-        turn: index,
-        role: turn.role.clone(),
+    says_something.then_some(Statement {
+        turn: turn.id,
         text,
         start: turn.start,
         end: turn.end,
@@ -421,17 +453,20 @@ fn statement(turns: &[DraftTurn], index: usize, substance_only: bool) -> Option<
 /// were misheard is still a decision, of wording the clerk must check.
 fn outcome(
     turns: &[DraftTurn],
+    roles: &[Role],
     section: &[usize],
     heading: &str,
     flags: &mut Vec<Flag>,
 ) -> Outcome {
     let heard = section.iter().rev().find_map(|&i| {
         let sentences = ja::sentences(&turns[i].text);
-        let chair = is_chair(&turns[i].role);
+        let chair = is_chair(&roles[i]);
         (0..sentences.len()).rev().find_map(|k| {
             let this = sentences[k].text;
             let text = match k.checked_sub(1).map(|j| sentences[j].text) {
-                Some(prev) if bare_item_number(prev) == Some(AgendaKind::Proposal) => format!("{prev}{this}"),
+                Some(prev) if bare_item_number(prev) == Some(AgendaKind::Proposal) => {
+                    format!("{prev}{this}")
+                }
                 _ => this.to_string(),
             };
             phrases::decision(&text)
@@ -443,7 +478,7 @@ fn outcome(
         Some((i, Decision::Approved, _)) => Outcome {
             decision: Decision::Approved,
             text: APPROVED.to_string(),
-            turn: Some(i),
+            turn: Some(turns[i].id),
         },
         Some((i, decision, sentence)) => {
             flags.push(Flag {
@@ -458,7 +493,7 @@ fn outcome(
             Outcome {
                 decision,
                 text,
-                turn: Some(i),
+                turn: Some(turns[i].id),
             }
         }
         None => {
@@ -474,6 +509,55 @@ fn outcome(
             }
         }
     }
+}
+
+/// The draft's speakers: `given`, plus one made from a turn's role for
+/// each speaker the turns name that `given` lacks (turns drafted without
+/// speakers). A turn whose role differs from its speaker's (turns and
+/// speakers from different sources) is given a speaker of its own with
+/// that role, so that the minutes print the role the turn was given.
+fn draft_speakers(
+    turns: &mut [DraftTurn],
+    heard: &[(Role, f32)],
+    given: &[Speaker],
+) -> Vec<Speaker> {
+    let mut out = given.to_vec();
+    let mut next = out
+        .iter()
+        .map(|s| s.id.0)
+        .chain(turns.iter().map(|t| t.speaker.0))
+        .max()
+        .unwrap_or(0);
+    let mut split_off: Vec<(SpeakerId, Role, SpeakerId)> = Vec::new();
+    for (t, (role, confidence)) in turns.iter_mut().zip(heard) {
+        let new_speaker = |id: SpeakerId| Speaker {
+            id,
+            role: role.clone(),
+            title: None,
+            confidence: *confidence,
+            confirmed: false,
+            evidence: Vec::new(),
+        };
+        match out.iter().find(|s| s.id == t.speaker) {
+            Some(s) if &s.role == role => {}
+            None => out.push(new_speaker(t.speaker)),
+            Some(_) => {
+                let known = split_off
+                    .iter()
+                    .find(|(from, r, _)| *from == t.speaker && r == role)
+                    .map(|(_, _, id)| *id);
+                let id = known.unwrap_or_else(|| {
+                    next += 1;
+                    let id = SpeakerId(next);
+                    split_off.push((t.speaker, role.clone(), id));
+                    out.push(new_speaker(id));
+                    id
+                });
+                t.speaker = id;
+            }
+        }
+    }
+    out
 }
 
 /// A sentence this short may be a piece of a set phrase cut by a pause.
@@ -505,7 +589,9 @@ fn declares_on_item(sentence: &str) -> bool {
     ja::agenda_refs(&ja::normalize(s))
         .iter()
         .any(|r| r.kind == AgendaKind::Proposal && r.number.is_some())
-        && ["といたします", "とします", "とし"].iter().any(|e| s.ends_with(e))
+        && ["といたします", "とします", "とし"]
+            .iter()
+            .any(|e| s.ends_with(e))
         && !phrases::is_announcement(s)
 }
 
@@ -529,31 +615,31 @@ mod tests {
         assert!(opens_next_item(
             "広告事項1、事務事業評価の結果について、事務局からお願いします。"
         ));
-        assert!(opens_next_item("続いて報告事項を1、入札結果についてお願いします。"));
+        assert!(opens_next_item(
+            "続いて報告事項を1、入札結果についてお願いします。"
+        ));
         assert!(!opens_next_item("議案、2、わらんの通り症人といたします。"));
         assert!(!opens_next_item("議案、2。"));
         assert!(!opens_next_item("報告事項1の資料の3ページですが。"));
     }
 
-    fn turn(text: &str, role: &str) -> DraftTurn {
+    fn turn(text: &str) -> DraftTurn {
         DraftTurn {
+            id: TurnId(1),
             start: 0.0,
             end: 10.0,
             speaker: crate::types::SpeakerId(1),
-            role: role.parse().unwrap(),
-            role_confidence: 1.0,
             verbatim: text.into(),
             text: text.into(),
             segments: Vec::new(),
             corrections: Vec::new(),
+            checked: false,
         }
     }
 
     #[test]
     fn pieces_of_set_phrases_and_lone_characters_are_not_questions() {
-        let said = |text: &str| {
-            statement(&[turn(text, "本部長")], 0, true).map(|s| s.text)
-        };
+        let said = |text: &str| statement(&[turn(text)], 0, true).map(|s| s.text);
         assert_eq!(said("ご質問はあります か?"), None);
         assert_eq!(said("ども、若者 資策推進本部を終了 。"), None);
         assert_eq!(said("側。"), None);
@@ -567,29 +653,30 @@ mod tests {
     #[test]
     fn a_decision_whose_words_were_misheard_is_still_one() {
         let turns = vec![
-            turn("議案2は、継続審議とすることも考えられます。", "部員"),
-            turn(
-                "それでは、再度検討することとします。議案、2。わけづくシンギといたします。",
-                "本部長",
-            ),
+            turn("議案2は、継続審議とすることも考えられます。"),
+            turn("それでは、再度検討することとします。議案、2。わけづくシンギといたします。"),
         ];
+        let roles = [Role::Member, Role::Chair];
         let mut flags = Vec::new();
-        let o = outcome(&turns, &[0, 1], "議案（2）", &mut flags);
+        let o = outcome(&turns, &roles, &[0, 1], "議案（2）", &mut flags);
         assert_eq!(o.decision, Decision::Other);
         assert_eq!(o.text, "議案、2。わけづくシンギといたします");
         assert_eq!(flags.len(), 1);
-        let parts = split_at_announcement(&Turn {
-            start: 0.0,
-            end: 10.0,
-            speaker: crate::types::SpeakerId(1),
-            role: Role::ViceChair,
-            role_confidence: 1.0,
-            text: "議案、2。わけづくシンギといたします。報告事項、1。児童相談所について、報告をお願いします。".into(),
-            segments: Vec::new(),
-        });
+        let parts = split_at_announcement(
+            &Turn {
+                start: 0.0,
+                end: 10.0,
+                speaker: crate::types::SpeakerId(1),
+                role: Role::ViceChair,
+                role_confidence: 1.0,
+                text: "議案、2。わけづくシンギといたします。報告事項、1。児童相談所について、報告をお願いします。".into(),
+                segments: Vec::new(),
+            },
+            None,
+        );
         assert_eq!(parts[0].verbatim, "議案、2。わけづくシンギといたします。");
-        let turns = vec![turn("議案2は、わけづくシンギといたします。", "部員")];
-        let o = outcome(&turns, &[0], "議案（2）", &mut Vec::new());
+        let turns = vec![turn("議案2は、わけづくシンギといたします。")];
+        let o = outcome(&turns, &[Role::Member], &[0], "議案（2）", &mut Vec::new());
         assert_eq!(o.decision, Decision::Unclear);
     }
 }

@@ -42,10 +42,11 @@ pub struct Sections {
     pub closing: Vec<usize>,
 }
 
-pub fn split(turns: &[DraftTurn], agenda: &[AgendaItem]) -> Sections {
+/// `roles[i]` is the role of `turns[i]`.
+pub fn split(turns: &[DraftTurn], roles: &[Role], agenda: &[AgendaItem]) -> Sections {
     let texts: Vec<String> = turns.iter().map(|t| normalize(&t.text)).collect();
-    let any_chair = turns.iter().any(|t| is_chair(&t.role));
-    let chairlike = |i: usize| !any_chair || is_chair(&turns[i].role);
+    let any_chair = roles.iter().any(is_chair);
+    let chairlike = |i: usize| !any_chair || roles.get(i).is_some_and(is_chair);
 
     let (specs, starts): (Vec<ItemSpec>, Vec<(Found, Option<usize>)>) = if agenda.is_empty() {
         detect(&texts, &chairlike)

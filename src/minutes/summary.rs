@@ -158,7 +158,7 @@ pub fn summarize(
             let at = |chars: usize| turn.start + (turn.end - turn.start) * chars as f64 / len;
             SummarySentence {
                 text: c.text,
-                turn: c.turn,
+                turn: turn.id,
                 start: at(c.from),
                 end: at(c.to),
             }
@@ -380,19 +380,19 @@ mod tests {
 
     #[test]
     fn spans_start_after_the_framing_lead() {
-        use crate::meeting::Role;
+        use crate::draft::TurnId;
         use crate::types::SpeakerId;
         let text = "それでは、部会を設置いたします。説明は以上です。";
         let turn = DraftTurn {
+            id: TurnId(1),
             start: 10.0,
             end: 10.0 + text.chars().count() as f64,
             speaker: SpeakerId(1),
-            role: Role::Secretariat,
-            role_confidence: 1.0,
             verbatim: text.into(),
             text: text.into(),
             segments: vec![],
             corrections: vec![],
+            checked: false,
         };
         let s = summarize(&[turn], &[0], "", &[], SummaryMethod::Full);
         assert_eq!(s.len(), 1);

@@ -22,7 +22,7 @@ pub const MATERIALS: &str = "提出された資料等";
 pub fn body(draft: &Draft) -> Vec<Block> {
     let mut out = Vec::new();
     for s in &draft.opening.statements {
-        out.push(Block::Text(format!("{}　{}", s.role, s.text)));
+        out.push(Block::Text(format!("{}　{}", role(draft, s), s.text)));
     }
     for item in &draft.items {
         let heading = item.heading();
@@ -46,14 +46,14 @@ pub fn body(draft: &Draft) -> Vec<Block> {
                 out.push(Block::Text("（質疑なし）".into()));
             } else {
                 out.push(Block::Text("（質疑）".into()));
-                out.extend(item.questions.iter().map(said));
+                out.extend(item.questions.iter().map(|s| said(draft, s)));
             }
         }
         if let Some(outcome) = &item.outcome {
             out.push(Block::Text(format!("—{}—", outcome.text)));
         }
     }
-    out.extend(draft.closing.statements.iter().map(said));
+    out.extend(draft.closing.statements.iter().map(|s| said(draft, s)));
     let end = draft.closing.end_time.map_or_else(
         || "〔　：　 終了〕".to_string(),
         |t| format!("〔{t} 終了〕"),
@@ -63,8 +63,20 @@ pub fn body(draft: &Draft) -> Vec<Block> {
 }
 
 /// 「本部長：…」.
-fn said(s: &Statement) -> Block {
-    Block::Text(format!("{}：{}", s.role, s.text))
+fn said(draft: &Draft, s: &Statement) -> Block {
+    Block::Text(format!("{}：{}", role(draft, s), s.text))
+}
+
+/// Written in place of a role when a statement's turn or speaker is
+/// missing (a draft made in code; a loaded one is validated).
+pub const UNKNOWN_ROLE: &str = "（話者不明）";
+
+/// The role a statement is written under: its turn's speaker's, looked up
+/// now, so that a clerk's change of a speaker's role shows everywhere.
+fn role(draft: &Draft, s: &Statement) -> String {
+    draft
+        .role_of(s.turn)
+        .map_or_else(|| UNKNOWN_ROLE.to_string(), |r| r.to_string())
 }
 
 /// 「資料1　…」, one per material.

@@ -91,17 +91,23 @@ pub fn render(draft: &Draft, format: Format) -> std::io::Result<Vec<u8>> {
     })
 }
 
-/// Subtitles of the draft: one cue per turn, 「役割：整文後の発言」.
+/// Subtitles of the draft: one cue per turn, 「役割：整文後の発言」, the role
+/// that of the turn's speaker.
 fn turn_cues(draft: &Draft) -> Vec<Segment> {
     draft
         .turns
         .iter()
         .filter(|t| !t.text.is_empty())
-        .map(|t| Segment {
+        .map(|t| {
+            let speaker = draft.speaker(t.speaker);
+            let role = speaker.map_or(minutes::UNKNOWN_ROLE, |s| s.role.as_str());
+            (t, role, speaker.map_or(0.0, |s| s.confidence))
+        })
+        .map(|(t, role, confidence)| Segment {
             start: t.start,
             end: t.end,
-            text: format!("{}：{}", t.role, t.text),
-            confidence: t.role_confidence,
+            text: format!("{role}：{}", t.text),
+            confidence,
             flags: vec![],
             verbatim: None,
             corrections: Vec::new(),
