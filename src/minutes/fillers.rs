@@ -6,6 +6,10 @@
 /// The default list, `assets/fillers.txt`.
 const DEFAULT: &str = include_str!("../../assets/fillers.txt");
 
+/// What Whisper writes for sounds that are not speech, in 「(音楽)」「（拍手）」
+/// or 「[音楽]」 brackets: removed wherever they stand.
+const NON_SPEECH: [&str; 8] = ["音楽", "拍手", "笑", "笑い", "咳", "咳払い", "雑音", "無音"];
+
 /// Longest false start (in characters) that is removed when repeated.
 const MAX_FALSE_START: usize = 8;
 
@@ -44,8 +48,9 @@ impl FillerList {
     /// `text` without fillers and false starts, with the punctuation they
     /// leave behind tidied. Never adds a character.
     pub fn clean(&self, text: &str) -> String {
+        let text = without_non_speech(text);
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
+        let mut rest = text.as_str();
         while !rest.is_empty() {
             if at_clause_start(&out) {
                 if let Some(len) = self.filler_at(rest).or_else(|| false_start_at(rest)) {
@@ -85,6 +90,17 @@ impl FillerList {
 }
 
 /// 、 , or a space: where a speaker pauses inside a sentence.
+/// `text` without Whisper's non-speech annotations (「(音楽)」 …).
+fn without_non_speech(text: &str) -> String {
+    let mut out = text.to_string();
+    for tag in NON_SPEECH {
+        for (open, close) in [("(", ")"), ("（", "）"), ("[", "]")] {
+            out = out.replace(&format!("{open}{tag}{close}"), "");
+        }
+    }
+    out
+}
+
 fn is_pause(c: char) -> bool {
     matches!(c, '、' | '，' | ',') || c.is_whitespace()
 }
@@ -158,6 +174,15 @@ mod tests {
 
     fn clean(text: &str) -> String {
         FillerList::default().clean(text)
+    }
+
+    #[test]
+    fn non_speech_annotations_go_but_brackets_of_content_stay() {
+        let list = FillerList::default();
+        assert_eq!(
+            list.clean("実現させる必要がある (音楽) そのための財源と、（仮称）DX推進計画。"),
+            "実現させる必要がある  そのための財源と、（仮称）DX推進計画。"
+        );
     }
 
     #[test]
