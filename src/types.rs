@@ -163,11 +163,6 @@ pub struct Transcript {
 
 impl Transcript {
     pub const VERSION: u32 = 2;
-
-    /// All segment texts joined, as a reader would read them.
-    pub fn text(&self) -> String {
-        self.segments.iter().map(|s| s.text.as_str()).collect()
-    }
 }
 
 /// An anonymous speaker: a cluster of voice found in one recording.

@@ -12,7 +12,7 @@ use kaigiroku::audio::load;
 use kaigiroku::meeting::Meeting;
 use kaigiroku::metrics::cer;
 use kaigiroku::model::{GgmlInfo, InstallRequest, ModelStore};
-use kaigiroku::transcribe::Transcriber;
+use kaigiroku::transcribe::{DecodeOptions, Device, Transcriber, WhisperModel, Window};
 use kaigiroku::types::{Audio, Span};
 
 /// Character error rate the sample must stay under with the base model,
@@ -44,6 +44,23 @@ fn vad_model() -> PathBuf {
     store()
         .vad_model()
         .unwrap_or_else(|e| panic!("{e} (tests need the real model: run scripts/test.sh)"))
+}
+
+/// The base model, loaded once and shared by the tests that decode.
+fn whisper() -> WhisperModel {
+    static MODEL: std::sync::OnceLock<WhisperModel> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| WhisperModel::load(&base_model(), Device::default()).unwrap())
+        .clone()
+}
+
+fn transcriber(vocabulary: &[String]) -> Transcriber {
+    whisper()
+        .transcriber()
+        .vad_model(Some(&vad_model()))
+        .vocabulary(vocabulary)
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -135,12 +152,10 @@ fn transcribes_the_sample_meeting() {
         .map(|u| u["text"].as_str().unwrap())
         .collect();
 
-    let mut transcriber = Transcriber::builder(&base_model())
-        .vad_model(Some(&vad_model()))
-        .vocabulary(&meeting.vocabulary())
-        .build()
-        .unwrap();
-    let segments = transcriber.transcribe(&audio, |_| {}).unwrap().segments;
+    let segments = transcriber(&meeting.vocabulary())
+        .transcribe(&audio, |_| {})
+        .unwrap()
+        .segments;
     let hypothesis: String = segments.iter().map(|s| s.text.as_str()).collect();
     let rate = cer(&reference, &hypothesis);
     println!(
@@ -186,11 +201,7 @@ fn with_silence_in_the_middle() -> (Audio, Span) {
 fn no_text_in_a_long_silence() {
     let _turn = one_decoder_at_a_time();
     let (audio, silence) = with_silence_in_the_middle();
-    let mut transcriber = Transcriber::builder(&base_model())
-        .vad_model(Some(&vad_model()))
-        .build()
-        .unwrap();
-    let result = transcriber.transcribe(&audio, |_| {}).unwrap();
+    let result = transcriber(&[]).transcribe(&audio, |_| {}).unwrap();
     let inside: String = result
         .segments
         .iter()
@@ -208,4 +219,89 @@ fn no_text_in_a_long_silence() {
         text.chars().count() > 60,
         "speech around the silence was lost: {text}"
     );
+}
+
+/// `from..to` seconds of the sample.
+fn excerpt(from: usize, to: usize) -> Vec<f32> {
+    let audio = load(Path::new("samples/kaigi-2022-01/meeting.wav")).unwrap();
+    let rate = Audio::SAMPLE_RATE as usize;
+    audio.samples[from * rate..to * rate].to_vec()
+}
+
+#[test]
+fn a_session_takes_windows_one_at_a_time_as_they_close() {
+    let _turn = one_decoder_at_a_time();
+    let samples = excerpt(0, 40);
+    let rate = Audio::SAMPLE_RATE as usize;
+    let mut session = whisper().session(&DecodeOptions::default()).unwrap();
+    let mut pushed = Vec::new();
+    for (k, window) in samples.chunks(20 * rate).enumerate() {
+        let start = (k * 20) as f64;
+        let segments = session
+            .push(Window {
+                start,
+                samples: window,
+                speech: None,
+            })
+            .unwrap()
+            .to_vec();
+        assert!(!segments.is_empty(), "nothing heard in window {k}");
+        assert!(
+            segments
+                .iter()
+                .all(|s| s.start >= start && s.end <= start + 20.0),
+            "window {k}'s segments are in its own time: {segments:?}"
+        );
+        pushed.extend(segments);
+    }
+    let result = session.finish();
+    assert_eq!(
+        result.segments, pushed,
+        "finish gives what the windows gave"
+    );
+    assert_eq!(
+        result.speech,
+        vec![Span {
+            start: 0.0,
+            end: 40.0
+        }],
+        "without VAD the windows are the speech"
+    );
+    let text: String = pushed.iter().map(|s| s.text.as_str()).collect();
+    assert!(text.chars().count() > 60, "{text}");
+}
+
+#[test]
+fn one_model_decodes_two_recordings_at_once() {
+    let _turn = one_decoder_at_a_time();
+    let model = WhisperModel::load(
+        &base_model(),
+        Device {
+            threads: Some(1),
+            ..Device::default()
+        },
+    )
+    .unwrap();
+    let samples = excerpt(0, 12);
+    let texts: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let (model, samples) = (model.clone(), &samples);
+                scope.spawn(move || {
+                    let mut session = model.session(&DecodeOptions::default()).unwrap();
+                    let window = Window {
+                        start: 0.0,
+                        samples,
+                        speech: None,
+                    };
+                    session.push(window).unwrap();
+                    let segments = session.finish().segments;
+                    segments.iter().map(|s| s.text.clone()).collect::<String>()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    assert!(texts[0].chars().count() > 10, "{texts:?}");
+    assert_eq!(texts[0], texts[1], "the same audio gives the same text");
 }

@@ -54,16 +54,6 @@ pub struct Variable {
     range: Range<usize>,
 }
 
-impl Variable {
-    pub fn len(&self) -> usize {
-        self.shape.iter().product()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// A parsed `model.bin`, owning its bytes.
 pub struct Ct2Model {
     pub path: PathBuf,
@@ -119,8 +109,10 @@ impl Ct2Model {
                 };
                 (dtype, items * item as usize)
             };
-            let expected = shape.iter().product::<usize>() * dtype.size();
-            if num_bytes != expected {
+            let expected = shape
+                .iter()
+                .try_fold(dtype.size(), |n, &d| n.checked_mul(d));
+            if expected != Some(num_bytes) {
                 return Err(corrupt(format!(
                     "variable {name}: {num_bytes} bytes for shape {shape:?} of {dtype:?}"
                 )));

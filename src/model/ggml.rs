@@ -14,6 +14,8 @@ use super::{mel, vocab, ModelError};
 pub const MAGIC: u32 = 0x6767_6d6c;
 const TYPE_F32: i32 = 0;
 const TYPE_F16: i32 = 1;
+/// The most mel bins a model converted here may have.
+const MAX_MELS: i32 = 256;
 
 /// Whisper's hyper-parameters as stored in the ggml header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -111,46 +113,96 @@ pub struct GgmlInfo {
     pub tensors: Vec<TensorInfo>,
 }
 
+/// What is wrong with a ggml Whisper file ([`GgmlInfo::parse`]). Offsets
+/// are bytes from the start of the file.
+#[derive(Debug, thiserror::Error)]
+pub enum GgmlError {
+    #[error("not a ggml Whisper model (bad magic or header)")]
+    NotGgml,
+    #[error("truncated at byte {at} of {len}: {what} needs {needed} bytes")]
+    Truncated {
+        what: String,
+        at: usize,
+        needed: usize,
+        len: usize,
+    },
+    #[error(
+        "corrupt header: {what} at byte {at} is {value}, which cannot fit in the {left} bytes left"
+    )]
+    ImpossibleCount {
+        what: String,
+        at: usize,
+        value: i64,
+        left: usize,
+    },
+    #[error("bad tensor header at byte {at}")]
+    BadTensorHeader { at: usize },
+    #[error("tensor {name}: unknown type {ttype}")]
+    UnknownType { name: String, ttype: i32 },
+    #[error(
+        "tensor {name} has shape {found:?}, but the header's hyper-parameters make it {expected:?}"
+    )]
+    Shape {
+        name: String,
+        found: Vec<usize>,
+        expected: Vec<usize>,
+    },
+    #[error("{found} tensors, expected {expected} (truncated file?)")]
+    TensorCount { found: usize, expected: usize },
+}
+
 impl GgmlInfo {
     /// Tensors whisper.cpp expects for these hyper-parameters.
     pub fn expected_tensors(h: &HParams) -> usize {
         7 + 15 * h.n_audio_layer as usize + 4 + 24 * h.n_text_layer as usize
     }
 
-    /// Walks the whole file; `Err` says what is wrong (truncated, trailing
-    /// bytes, unknown tensor type, missing tensors).
-    pub fn parse(bytes: &[u8]) -> Result<GgmlInfo, String> {
+    /// Walks the whole file and says what is wrong (truncated, trailing
+    /// bytes, unknown tensor type, missing tensors, a count no file of this
+    /// length can hold, tensors that disagree with the header). Nothing is
+    /// allocated beyond what the file's length allows.
+    pub fn parse(bytes: &[u8]) -> Result<GgmlInfo, GgmlError> {
         let mut r = Reader { bytes, pos: 0 };
-        let mut take = |n: usize| r.take(n);
-        let header = take(48)?;
+        let header = r.take(48, "the header")?;
         let hparams = HParams::read(header)
             .ok()
             .flatten()
-            .ok_or("not a ggml Whisper model (bad magic or header)")?;
-        let int = |b: &[u8]| i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let n_mel = int(take(4)?) as usize;
-        let n_fft = int(take(4)?) as usize;
-        take(n_mel * n_fft * 4)?;
-        let n_vocab = int(take(4)?);
-        let mut vocab = Vec::with_capacity(n_vocab.max(0) as usize);
-        for _ in 0..n_vocab {
-            let len = int(take(4)?) as usize;
-            vocab.push(take(len)?.to_vec());
+            .ok_or(GgmlError::NotGgml)?;
+        let at = r.pos;
+        let n_mel = r.count("the mel filter rows")?;
+        let n_fft = r.count("the mel filter columns")?;
+        let what = "the mel filter bank (rows × columns)";
+        let filters = r.bytes_for(n_mel.checked_mul(n_fft), 4, what, at)?;
+        if filters > r.left() {
+            return Err(r.impossible(what, n_mel.saturating_mul(n_fft), at));
+        }
+        r.take(filters, "the mel filters")?;
+        let at = r.pos;
+        let n_vocab = r.count("the vocabulary size")?;
+        // Each token is at least its 4-byte length.
+        if n_vocab > r.left() / 4 {
+            return Err(r.impossible("the vocabulary size", n_vocab, at));
+        }
+        let mut vocab = Vec::with_capacity(n_vocab);
+        for i in 0..n_vocab {
+            let len = r.count("a token's length")?;
+            vocab.push(r.take(len, &format!("vocabulary token {i}"))?.to_vec());
         }
         let mut tensors = Vec::new();
         while !r.at_end() {
-            let mut take = |n: usize| r.take(n);
-            let head = take(12)?;
-            let (n_dims, name_len, ttype) = (int(&head[0..]), int(&head[4..]), int(&head[8..]));
+            let at = r.pos;
+            let n_dims = r.int("a tensor header")?;
+            let name_len = r.int("a tensor header")?;
+            let ttype = r.int("a tensor header")?;
             if !(1..=4).contains(&n_dims) || !(1..=256).contains(&name_len) {
-                return Err(format!("bad tensor header at byte {}", r.pos - 12));
+                return Err(GgmlError::BadTensorHeader { at });
             }
-            let mut ne = Vec::new();
+            let mut ne = Vec::with_capacity(n_dims as usize);
             for _ in 0..n_dims {
-                ne.push(int(take(4)?) as usize);
+                ne.push(r.count("a tensor dimension")?);
             }
-            let name = String::from_utf8_lossy(take(name_len as usize)?).into_owned();
-            let elements: usize = ne.iter().product();
+            let name =
+                String::from_utf8_lossy(r.take(name_len as usize, "a tensor name")?).into_owned();
             let (block, block_bytes) = match ttype {
                 0 => (1, 4),
                 1 => (1, 2),
@@ -159,18 +211,25 @@ impl GgmlInfo {
                 6 => (32, 22),
                 7 => (32, 24),
                 8 => (32, 34),
-                _ => return Err(format!("tensor {name}: unknown type {ttype}")),
+                _ => return Err(GgmlError::UnknownType { name, ttype }),
             };
-            take(elements / block * block_bytes).map_err(|e| format!("tensor {name}: {e}"))?;
+            let blocks = ne
+                .iter()
+                .try_fold(1usize, |n, &d| n.checked_mul(d))
+                .map(|elements| elements / block);
+            let what = format!("tensor {name}'s size");
+            let size = r.bytes_for(blocks, block_bytes, &what, at)?;
+            r.take(size, &format!("tensor {name}'s data"))?;
             tensors.push(TensorInfo { name, ne, ttype });
         }
         let expected = Self::expected_tensors(&hparams);
         if tensors.len() != expected {
-            return Err(format!(
-                "{} tensors, expected {expected} (truncated file?)",
-                tensors.len()
-            ));
+            return Err(GgmlError::TensorCount {
+                found: tensors.len(),
+                expected,
+            });
         }
+        check_shapes(&hparams, &tensors)?;
         Ok(GgmlInfo {
             hparams,
             mel: (n_mel, n_fft),
@@ -180,19 +239,107 @@ impl GgmlInfo {
     }
 }
 
+/// whisper.cpp sizes its buffers from the header before it reads a tensor:
+/// the tensors that carry each hyper-parameter must agree with it.
+fn check_shapes(h: &HParams, tensors: &[TensorInfo]) -> Result<(), GgmlError> {
+    let d = |v: i32| v as usize;
+    let expected = [
+        (
+            "encoder.positional_embedding",
+            vec![d(h.n_audio_state), d(h.n_audio_ctx)],
+        ),
+        (
+            "encoder.conv1.weight",
+            vec![3, d(h.n_mels), d(h.n_audio_state)],
+        ),
+        (
+            "decoder.positional_embedding",
+            vec![d(h.n_text_state), d(h.n_text_ctx)],
+        ),
+        (
+            "decoder.token_embedding.weight",
+            vec![d(h.n_text_state), d(h.n_vocab)],
+        ),
+    ];
+    for (name, expected) in expected {
+        let found = tensors
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.ne.clone())
+            .unwrap_or_default();
+        if found != expected {
+            return Err(GgmlError::Shape {
+                name: name.into(),
+                found,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], GgmlError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end =
-            end.ok_or_else(|| format!("truncated at byte {} of {}", self.pos, self.bytes.len()))?;
+        let end = end.ok_or_else(|| GgmlError::Truncated {
+            what: what.into(),
+            at: self.pos,
+            needed: n,
+            len: self.bytes.len(),
+        })?;
         let slice = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(slice)
+    }
+
+    fn int(&mut self, what: &str) -> Result<i32, GgmlError> {
+        let b = self.take(4, what)?;
+        Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A count or length: an i32 that must not be negative.
+    fn count(&mut self, what: &str) -> Result<usize, GgmlError> {
+        let at = self.pos;
+        let value = self.int(what)?;
+        usize::try_from(value).map_err(|_| GgmlError::ImpossibleCount {
+            what: what.into(),
+            at,
+            value: value.into(),
+            left: self.left(),
+        })
+    }
+
+    fn left(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// The bytes `count` items of `unit` bytes take (`count` read at byte
+    /// `at`, `None` when computing it overflowed): a size that overflows is
+    /// a corrupt header; one larger than what is left, truncation (`take`).
+    fn bytes_for(
+        &self,
+        count: Option<usize>,
+        unit: usize,
+        what: &str,
+        at: usize,
+    ) -> Result<usize, GgmlError> {
+        count
+            .and_then(|n| n.checked_mul(unit))
+            .ok_or_else(|| self.impossible(what, count.unwrap_or(usize::MAX), at))
+    }
+
+    fn impossible(&self, what: &str, count: usize, at: usize) -> GgmlError {
+        GgmlError::ImpossibleCount {
+            what: what.into(),
+            at,
+            value: i64::try_from(count).unwrap_or(i64::MAX),
+            left: self.left(),
+        }
     }
 
     fn at_end(&self) -> bool {
@@ -244,7 +391,7 @@ pub fn hparams_of(model: &Ct2Model) -> Result<HParams, ModelError> {
             Err(_) => Ok(dim("encoder/conv1/weight", 0)? / 64),
         }
     };
-    Ok(HParams {
+    let h = HParams {
         n_vocab: dim("decoder/embeddings/weight", 0)?,
         n_audio_ctx: dim("encoder/position_encodings/encodings", 0)?,
         n_audio_state: dim("encoder/conv1/weight", 0)?,
@@ -256,7 +403,15 @@ pub fn hparams_of(model: &Ct2Model) -> Result<HParams, ModelError> {
         n_text_layer: layers("decoder"),
         n_mels: dim("encoder/conv1/weight", 1)?,
         ftype: TYPE_F16,
-    })
+    };
+    // Shapes are bounded by the file's length only when no dimension is 0;
+    // the mel filter bank is sized from n_mels (Whisper has 80 or 128).
+    if h.fields()[..10].iter().any(|&v| v <= 0) || h.n_mels > MAX_MELS {
+        return Err(corrupt(format!(
+            "tensor shapes give impossible hyper-parameters {h:?}"
+        )));
+    }
+    Ok(h)
 }
 
 /// Which rows of a CTranslate2 variable a ggml tensor takes (fused Q/K/V).
@@ -508,6 +663,9 @@ pub fn convert(
     let plan = plan(&h);
     for (index, t) in plan.iter().enumerate() {
         let (var, data) = model.get(&t.source)?;
+        if var.shape.is_empty() {
+            return Err(corrupt(format!("variable {} has no dimensions", t.source)));
+        }
         let (shape, data) = match t.part {
             Part::Whole => (var.shape.clone(), data),
             Part::Rows { k, of } => {

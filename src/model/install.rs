@@ -226,11 +226,10 @@ impl ModelStore {
         request: &InstallRequest,
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<Installed, ModelError> {
-        let not_model = |what: &str| ModelError::NotAModel {
+        ggml::GgmlInfo::parse(&found.bytes).map_err(|source| ModelError::Ggml {
             path: found.origin.clone(),
-            what: what.into(),
-        };
-        ggml::GgmlInfo::parse(&found.bytes).map_err(|what| not_model(&what))?;
+            source,
+        })?;
         let name = match &request.name {
             Some(name) => name.clone(),
             None => {

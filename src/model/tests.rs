@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use super::ct2::Ct2Model;
+use super::ggml::convert;
+use super::mel::filter_bank as mel_filter_bank;
 use super::*;
 
 const STATE: usize = 64;
@@ -379,4 +382,134 @@ fn missing_model_error_says_how_to_install() {
         message.contains("kaigiroku model install base"),
         "{message}"
     );
+}
+
+/// Byte offset of the vocabulary size in a converted file (after the
+/// header and the 80 × 201 mel filters).
+const VOCAB_COUNT_AT: usize = 48 + 8 + 80 * 201 * 4;
+
+fn put_i32(bytes: &mut [u8], at: usize, value: i32) {
+    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Installs `bytes` as `--from DIR/NAME` and returns the error's message.
+fn install_error(name: &str, bytes: &[u8]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let store = ModelStore::new(tmp.path().join("models"));
+    let request = InstallRequest {
+        name: None,
+        from: vec![file],
+        force: false,
+    };
+    let err = store.install(&request, |_| {}).unwrap_err();
+    assert!(matches!(err, ModelError::Ggml { .. }), "{err}");
+    assert!(std::fs::read_dir(store.dir()).unwrap().next().is_none());
+    err.to_string()
+}
+
+#[test]
+fn a_header_with_a_huge_vocabulary_is_an_error_not_an_allocation() {
+    // Just the header: magic, hyper-parameters, a 1 × 1 filter bank, then
+    // 2³¹ − 1 tokens announced and none there.
+    let mut bytes = ggml::MAGIC.to_le_bytes().to_vec();
+    for v in [51_865, 1500, 512, 8, 6, 448, 512, 8, 6, 80, 1] {
+        bytes.extend_from_slice(&i32::to_le_bytes(v));
+    }
+    for v in [1, 1, 0, 0x7fff_ffff] {
+        bytes.extend_from_slice(&i32::to_le_bytes(v));
+    }
+    bytes.extend_from_slice(b"short");
+    let err = GgmlInfo::parse(&bytes).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            GgmlError::ImpossibleCount {
+                value: 0x7fff_ffff,
+                at: 60,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("vocabulary size"), "{err}");
+    let message = install_error("ggml-crafted.bin", &bytes);
+    assert!(
+        message.contains("ggml-crafted.bin") && message.contains("2147483647"),
+        "{message}"
+    );
+}
+
+#[test]
+fn huge_or_negative_counts_in_a_real_layout_are_refused() {
+    let (good, _) = converted();
+    let mut vocab = good.clone();
+    put_i32(&mut vocab, VOCAB_COUNT_AT, 0x7fff_ffff);
+    assert!(matches!(
+        GgmlInfo::parse(&vocab),
+        Err(GgmlError::ImpossibleCount { .. })
+    ));
+    let mut mel = good.clone();
+    put_i32(&mut mel, 48, 0x7fff_ffff);
+    put_i32(&mut mel, 52, 0x7fff_ffff);
+    let err = GgmlInfo::parse(&mel).unwrap_err();
+    assert!(err.to_string().contains("mel filter bank"), "{err}");
+    let mut token = good.clone();
+    put_i32(&mut token, VOCAB_COUNT_AT + 4, -1);
+    assert!(matches!(
+        GgmlInfo::parse(&token),
+        Err(GgmlError::ImpossibleCount { value: -1, .. })
+    ));
+    // The first tensor's first dimension, after its three header words.
+    let first_tensor = VOCAB_COUNT_AT
+        + 4
+        + GgmlInfo::parse(&good)
+            .unwrap()
+            .vocab
+            .iter()
+            .map(|t| 4 + t.len())
+            .sum::<usize>();
+    let mut dims = good.clone();
+    put_i32(&mut dims, first_tensor + 12, 0x7fff_ffff);
+    put_i32(&mut dims, first_tensor + 16, 0x7fff_ffff);
+    let err = GgmlInfo::parse(&dims).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("tensor encoder.positional_embedding"),
+        "{err}"
+    );
+    // A third dimension (the name's first bytes, "enco", then the name
+    // from "der.") makes more bytes than a usize holds.
+    put_i32(&mut dims, first_tensor, 3);
+    let err = GgmlInfo::parse(&dims).unwrap_err();
+    assert!(
+        matches!(&err, GgmlError::ImpossibleCount { what, .. } if what.contains("der.positional_embedding")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_header_that_disagrees_with_its_tensors_is_refused() {
+    // whisper.cpp sizes its buffers from the header's n_vocab before it
+    // reads the token embedding that would show it wrong.
+    let (mut bytes, _) = converted();
+    put_i32(&mut bytes, 4, 0x7fff_ffff);
+    let err = GgmlInfo::parse(&bytes).unwrap_err();
+    assert!(
+        matches!(&err, GgmlError::Shape { name, .. } if name == "decoder.token_embedding.weight"),
+        "{err}"
+    );
+    let message = install_error("ggml-wrong.bin", &bytes);
+    assert!(message.contains("ggml-wrong.bin"), "{message}");
+}
+
+#[test]
+fn ct2_shapes_that_overflow_are_corrupt() {
+    // 2³¹ × 2³¹ × 4 f16 values: 2⁶⁵ bytes, which wraps to the 0 given.
+    let vars = [("big".to_string(), vec![1 << 31, 1 << 31, 4], 4, Vec::new())];
+    let err = Ct2Model::parse(Path::new("model.bin"), ct2_bytes(&vars))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("variable big"), "{err}");
 }

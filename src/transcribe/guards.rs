@@ -16,77 +16,62 @@ pub const SILENCE_PHRASES: &[&str] = &[
     "次回もお楽しみに",
 ];
 
-/// Settings of [`guard`].
-#[derive(Debug, Clone, Copy)]
-pub struct GuardSettings {
-    /// Segments whose mean token probability is below this are flagged.
-    pub min_confidence: f32,
-    /// A silence phrase is dropped when less than this share of it is speech.
-    pub min_speech_share: f64,
-}
+/// Segments whose mean token probability is below this are flagged.
+const MIN_CONFIDENCE: f32 = 0.5;
+/// A silence phrase is dropped when less than this share of it is speech.
+const MIN_SPEECH_SHARE: f64 = 0.5;
 
-impl Default for GuardSettings {
-    fn default() -> Self {
-        GuardSettings {
-            min_confidence: 0.5,
-            min_speech_share: 0.5,
-        }
-    }
-}
-
-/// Cleans `segments` (in time order). `speech` is the VAD's speech spans;
-/// when it is `None` (no VAD) silence phrases are flagged, never dropped.
-pub fn guard(
-    segments: Vec<Segment>,
+/// Cleans the next `segment` (segments come in time order) and adds it to
+/// `kept`, or records why it went to `dropped`; an empty one just goes.
+/// `speech` is the VAD's speech spans around it; when it is `None` (no
+/// VAD) silence phrases are flagged, never dropped.
+pub fn guard_one(
+    mut segment: Segment,
     speech: Option<&[Span]>,
-    settings: GuardSettings,
-) -> (Vec<Segment>, Vec<Dropped>) {
-    let mut kept: Vec<Segment> = Vec::new();
-    let mut dropped = Vec::new();
-    let mut drop = |s: &Segment, reason: &str| {
+    kept: &mut Vec<Segment>,
+    dropped: &mut Vec<Dropped>,
+) {
+    let mut drop = |s: Segment, reason: &str| {
         dropped.push(Dropped {
             start: s.start,
             end: s.end,
-            text: s.text.clone(),
+            text: s.text,
             reason: reason.into(),
         })
     };
-    for mut segment in segments {
-        if let Some(cut) = cut_repetitions(&segment.text) {
-            segment.text = cut;
-            segment.flags.push(Flag::RepetitionCut);
-        }
-        if segment.text.trim().is_empty() {
-            continue;
-        }
-        if let Some(previous) = kept.last() {
-            if previous.text == segment.text && segment.start - previous.end < 2.0 {
-                drop(
-                    &segment,
-                    "the same text as the segment before (decoding loop)",
-                );
-                continue;
-            }
-        }
-        if is_silence_phrase(&segment.text) {
-            let share = speech.map(|spans| speech_share(&segment.span(), spans));
-            match share {
-                Some(share) if share < settings.min_speech_share => {
-                    drop(
-                        &segment,
-                        "a phrase Whisper invents over silence, and the audio here is not speech",
-                    );
-                    continue;
-                }
-                _ => segment.flags.push(Flag::SilencePhrase),
-            }
-        }
-        if segment.confidence < settings.min_confidence {
-            segment.flags.push(Flag::LowConfidence);
-        }
-        kept.push(segment);
+    if let Some(cut) = cut_repetitions(&segment.text) {
+        segment.text = cut;
+        segment.flags.push(Flag::RepetitionCut);
     }
-    (kept, dropped)
+    if segment.text.trim().is_empty() {
+        return;
+    }
+    if let Some(previous) = kept.last() {
+        if previous.text == segment.text && segment.start - previous.end < 2.0 {
+            drop(
+                segment,
+                "the same text as the segment before (decoding loop)",
+            );
+            return;
+        }
+    }
+    if is_silence_phrase(&segment.text) {
+        let share = speech.map(|spans| speech_share(&segment.span(), spans));
+        match share {
+            Some(share) if share < MIN_SPEECH_SHARE => {
+                drop(
+                    segment,
+                    "a phrase Whisper invents over silence, and the audio here is not speech",
+                );
+                return;
+            }
+            _ => segment.flags.push(Flag::SilencePhrase),
+        }
+    }
+    if segment.confidence < MIN_CONFIDENCE {
+        segment.flags.push(Flag::LowConfidence);
+    }
+    kept.push(segment);
 }
 
 /// Whether `text` is (mostly) one of [`SILENCE_PHRASES`].
@@ -142,6 +127,15 @@ pub fn cut_repetitions(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// All of `segments` through [`guard_one`].
+    fn guard(segments: Vec<Segment>, speech: Option<&[Span]>) -> (Vec<Segment>, Vec<Dropped>) {
+        let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+        for segment in segments {
+            guard_one(segment, speech, &mut kept, &mut dropped);
+        }
+        (kept, dropped)
+    }
+
     fn segment(start: f64, end: f64, text: &str, confidence: f32) -> Segment {
         Segment {
             start,
@@ -176,7 +170,7 @@ mod tests {
             segment(0.0, 9.0, "説明は以上です。", 0.9),
             segment(30.0, 33.0, "ご視聴ありがとうございました", 0.6),
         ];
-        let (kept, dropped) = guard(segments, Some(&speech), GuardSettings::default());
+        let (kept, dropped) = guard(segments, Some(&speech));
         assert_eq!(kept.len(), 1);
         assert_eq!(dropped.len(), 1);
         assert!(dropped[0].text.contains("ご視聴"));
@@ -189,7 +183,7 @@ mod tests {
             end: 10.0,
         }];
         let segments = vec![segment(2.0, 5.0, "ご視聴ありがとうございました。", 0.9)];
-        let (kept, dropped) = guard(segments, Some(&speech), GuardSettings::default());
+        let (kept, dropped) = guard(segments, Some(&speech));
         assert!(dropped.is_empty());
         assert_eq!(kept[0].flags, vec![Flag::SilencePhrase]);
     }
@@ -204,11 +198,7 @@ mod tests {
 
     #[test]
     fn low_confidence_is_flagged_not_dropped() {
-        let (kept, dropped) = guard(
-            vec![segment(0.0, 2.0, "機関系", 0.3)],
-            None,
-            GuardSettings::default(),
-        );
+        let (kept, dropped) = guard(vec![segment(0.0, 2.0, "機関系", 0.3)], None);
         assert!(dropped.is_empty());
         assert_eq!(kept[0].flags, vec![Flag::LowConfidence]);
     }
@@ -219,7 +209,7 @@ mod tests {
             segment(0.0, 3.0, "はい、説明済みです。", 0.9),
             segment(3.0, 6.0, "はい、説明済みです。", 0.9),
         ];
-        let (kept, dropped) = guard(segments, None, GuardSettings::default());
+        let (kept, dropped) = guard(segments, None);
         assert_eq!((kept.len(), dropped.len()), (1, 1));
     }
 }

@@ -4,19 +4,46 @@
 //! later window is prompted with the text before it, as Whisper's own
 //! long-form decoding does.
 //!
-//! With a VAD model, only speech is decoded: the Silero VAD finds speech
-//! spans, [`vad::windows`] groups them into windows of at most 28 s split at
-//! long pauses, and each window is decoded on its own, its timestamps moved
-//! back into the recording's timeline. [`guards`] then cuts repetition loops,
-//! drops silence phrases over non-speech and flags low confidence.
+//! Three types, from shared to per recording:
+//! - [`WhisperModel`]: the weights, loaded once ([`WhisperModel::load`]) and
+//!   shared (cheap to clone, `Send + Sync`) by every recording decoded with
+//!   them, in as many threads as wanted. Where whisper.cpp runs (CPU threads,
+//!   GPU) is decided here once, by the [`Device`] given at load.
+//! - [`Session`]: one recording being decoded ([`WhisperModel::session`]).
+//!   It carries from window to window the previous text (the next prompt),
+//!   the punctuation-style repair and the guards. Windows are fed one at a time
+//!   ([`Session::push`], a [`Window`] of 16 kHz samples with its start in the
+//!   recording) and each returns its own final segments, so a live recording
+//!   can push a window as it closes; [`Session::finish`] gives the
+//!   [`Transcription`].
+//! - [`Transcriber`]: a whole recording at once ([`WhisperModel::transcriber`],
+//!   or [`Transcriber::builder`] with a model file it loads for itself):
+//!   with a VAD model, only speech is decoded: the Silero VAD finds speech
+//!   spans, [`vad::windows`] groups them into windows of at most 28.5 s split
+//!   at long pauses, and each window is pushed to a [`Session`], its
+//!   timestamps moved back into the recording's timeline.
+//!
+//! Each window is decoded in a fresh whisper.cpp state (10 ms for the base
+//! model, against seconds of decoding). Reusing one state per session gives
+//! different text: `whisper_full_with_state` reseeds every beam decoder's
+//! random generator but the first one's, which only `whisper_init_state`
+//! seeds, and beam search samples its candidates with it — on the sample
+//! meeting 12 of 43 segments changed (CER alike). A fresh state keeps the
+//! text what it was, and each window's text independent of the windows
+//! decoded before it except through the prompt.
+//!
+//! Inside a session, `split` cuts Whisper's segments into sentences and
+//! `guards` cuts repetition loops, drops silence phrases over non-speech and
+//! flags low confidence.
 //!
 //! Invariant: only this module touches whisper-rs.
 
-pub mod guards;
-pub mod split;
+mod guards;
+mod split;
 pub mod vad;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use whisper_rs::{
     DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
@@ -25,7 +52,6 @@ use whisper_rs::{
 
 use crate::model::HParams;
 use crate::types::{Audio, Dropped, Segment, Span};
-pub use guards::GuardSettings;
 use split::DecodedToken;
 pub use vad::Vad;
 
@@ -47,11 +73,11 @@ pub struct Progress {
     pub total: f64,
 }
 
-/// The result of [`Transcriber::transcribe`].
+/// The result of [`Transcriber::transcribe`] and [`Session::finish`].
 #[derive(Debug, Clone)]
 pub struct Transcription {
     pub segments: Vec<Segment>,
-    /// Speech spans found by the VAD (the whole recording without VAD).
+    /// Speech spans found by the VAD (the windows themselves without VAD).
     pub speech: Vec<Span>,
     /// Recognised text the guards removed, with the reason.
     pub dropped: Vec<Dropped>,
@@ -66,207 +92,232 @@ const WINDOW_PAD_SECONDS: f64 = 0.2;
 /// Whisper reads at most half its 448-token text context as prompt, one of
 /// them the start-of-previous marker.
 const PROMPT_BUDGET: usize = 223;
+/// Beam width unless told otherwise: greedy decoding measured worse on
+/// Japanese meeting speech and once dropped a whole sentence.
+const DEFAULT_BEAM_SIZE: u32 = 5;
 
-/// Default tokens of previous text in each window's prompt (measured on
-/// the 12.5-minute sample, see README's benchmark).
-const DEFAULT_CONTEXT_TOKENS: usize = PROMPT_BUDGET;
-
-/// The vocabulary as prompt tokens, one entry per term, each after a
-/// 「、」 separator except the first.
-fn vocabulary_tokens(
-    context: &WhisperContext,
-    terms: &[String],
-) -> Result<Vec<Vec<i32>>, TranscribeError> {
-    terms
-        .iter()
-        .enumerate()
-        .map(|(i, term)| {
-            let piece = if i == 0 {
-                term.clone()
-            } else {
-                format!("、{term}")
-            };
-            Ok(context.tokenize(&piece, 4 * piece.len() + 8)?)
-        })
-        .collect()
+/// Where whisper.cpp runs, chosen once when a [`WhisperModel`] is loaded.
+/// The default is the CPU with all cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Device {
+    /// Threads whisper.cpp uses in each decode; `None`: all cores. Several
+    /// recordings decoded at once each use this many.
+    pub threads: Option<u32>,
+    /// The GPU to run on through whisper.cpp's GPU backend; `None`: the CPU.
+    /// whisper.cpp falls back to the CPU when whisper-rs was built without
+    /// a GPU backend (its `cuda`, `vulkan`, `metal`, … features).
+    pub gpu: Option<u32>,
 }
 
-/// Builds a [`Transcriber`].
+impl Device {
+    fn thread_count(&self) -> u32 {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32))
+            .max(1)
+    }
+}
+
+/// A loaded Whisper model, shared by every recording decoded with it.
+/// Cloning shares the same weights; it is `Send + Sync`, so sessions in
+/// several threads can decode with one model at once.
 #[derive(Debug, Clone)]
-pub struct TranscriberBuilder {
-    model: PathBuf,
-    vad_model: Option<PathBuf>,
-    beam_size: u32,
-    threads: u32,
-    vocabulary: Vec<String>,
-    context_tokens: usize,
-    guards: GuardSettings,
+pub struct WhisperModel {
+    shared: Arc<Shared>,
 }
 
-impl TranscriberBuilder {
-    /// Beam width; 1 means greedy decoding. Default 5: greedy measured
-    /// worse on Japanese meeting speech and once dropped a whole sentence.
-    pub fn beam_size(mut self, beam_size: u32) -> Self {
-        self.beam_size = beam_size.max(1);
-        self
-    }
+#[derive(Debug)]
+struct Shared {
+    context: WhisperContext,
+    path: PathBuf,
+    device: Device,
+    /// Threads per decode, resolved from `device`.
+    threads: u32,
+}
 
-    /// Threads for whisper.cpp. Default: all cores.
-    pub fn threads(mut self, threads: u32) -> Self {
-        self.threads = threads.max(1);
-        self
-    }
-
-    /// Silero VAD model (ggml); without one the whole recording is decoded.
-    pub fn vad_model(mut self, path: Option<&Path>) -> Self {
-        self.vad_model = path.map(Path::to_path_buf);
-        self
-    }
-
-    /// Words the meeting uses (its glossary, titles, agenda), most important
-    /// first: the initial prompt (the first window's), cut to whole terms
-    /// that fit Whisper's prompt budget.
-    pub fn vocabulary(mut self, terms: &[String]) -> Self {
-        self.vocabulary = terms.to_vec();
-        self
-    }
-
-    /// At most how many tokens of the previous window's text make each
-    /// later window's prompt (0 = every window decoded on its own with the
-    /// vocabulary as prompt). Default: Whisper's whole prompt budget.
-    pub fn context_tokens(mut self, tokens: usize) -> Self {
-        self.context_tokens = tokens.min(PROMPT_BUDGET);
-        self
-    }
-
-    pub fn guards(mut self, guards: GuardSettings) -> Self {
-        self.guards = guards;
-        self
-    }
-
-    pub fn build(self) -> Result<Transcriber, TranscribeError> {
+impl WhisperModel {
+    /// Loads a ggml Whisper model to run on `device`. Token timestamps use
+    /// whisper.cpp's alignment-head preset for the model's shape.
+    pub fn load(path: &Path, device: Device) -> Result<WhisperModel, TranscribeError> {
         whisper_rs::install_logging_hooks();
-        let path = self.model.to_string_lossy().into_owned();
-        let hparams = std::fs::File::open(&self.model)
+        let hparams = std::fs::File::open(path)
             .and_then(HParams::read)
             .ok()
             .flatten();
         let mut params = WhisperContextParameters::default();
-        params.dtw_parameters(DtwParameters {
-            mode: dtw_mode(hparams.as_ref()),
-            ..DtwParameters::default()
-        });
-        let context = WhisperContext::new_with_params(&path, params).map_err(|source| {
+        params
+            .use_gpu(device.gpu.is_some())
+            .gpu_device(device.gpu.unwrap_or(0) as i32)
+            .dtw_parameters(DtwParameters {
+                mode: dtw_mode(hparams.as_ref()),
+                ..DtwParameters::default()
+            });
+        let context = WhisperContext::new_with_params(path, params).map_err(|source| {
             TranscribeError::LoadModel {
-                path: self.model.clone(),
+                path: path.to_path_buf(),
                 source,
             }
         })?;
-        let vad = match &self.vad_model {
-            Some(path) => Some(Vad::builder(path).build()?),
-            None => None,
-        };
-        let vocabulary = vocabulary_tokens(&context, &self.vocabulary)?;
-        Ok(Transcriber {
-            context,
-            vad,
-            vocabulary,
-            settings: self,
+        Ok(WhisperModel {
+            shared: Arc::new(Shared {
+                context,
+                path: path.to_path_buf(),
+                device,
+                threads: device.thread_count(),
+            }),
         })
     }
-}
 
-/// A loaded Whisper model (and VAD model) with decoding settings.
-pub struct Transcriber {
-    context: WhisperContext,
-    vad: Option<Vad>,
-    /// The vocabulary prompt, tokenized once, term by term.
-    vocabulary: Vec<Vec<i32>>,
-    settings: TranscriberBuilder,
-}
+    /// The file the model was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
 
-impl Transcriber {
-    pub fn builder(model: &Path) -> TranscriberBuilder {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    /// Where the model runs.
+    pub fn device(&self) -> Device {
+        self.shared.device
+    }
+
+    /// Starts decoding one recording, window by window.
+    pub fn session(&self, options: &DecodeOptions) -> Result<Session, TranscribeError> {
+        let context = &self.shared.context;
+        Ok(Session {
+            vocabulary: vocabulary_tokens(context, &options.vocabulary)?,
+            beam_size: options.beam_size.max(1),
+            model: self.clone(),
+            previous: Vec::new(),
+            segments: Vec::new(),
+            dropped: Vec::new(),
+            speech: Vec::new(),
+        })
+    }
+
+    /// A whole-recording transcriber with this model.
+    pub fn transcriber(&self) -> TranscriberBuilder {
         TranscriberBuilder {
-            model: model.to_path_buf(),
+            model: self.clone(),
             vad_model: None,
-            beam_size: 5,
-            threads,
+            options: DecodeOptions::default(),
+        }
+    }
+}
+
+/// How one recording is decoded.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// Beam width; 1 means greedy decoding. Default 5.
+    pub beam_size: u32,
+    /// Words the meeting uses (its glossary, titles, agenda), most
+    /// important first: the first window's prompt, cut to whole terms that
+    /// fit Whisper's prompt budget.
+    pub vocabulary: Vec<String>,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            beam_size: DEFAULT_BEAM_SIZE,
             vocabulary: Vec::new(),
-            context_tokens: DEFAULT_CONTEXT_TOKENS,
-            guards: GuardSettings::default(),
+        }
+    }
+}
+
+/// One stretch of a recording to decode.
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    /// Where `samples[0]` lies in the recording, in seconds.
+    pub start: f64,
+    /// 16 kHz mono samples (at most about 30 s: Whisper's window).
+    pub samples: &'a [f32],
+    /// The VAD's speech spans in and around the window (recording
+    /// timeline, in order), or `None` without VAD. Pauses between them cut
+    /// segments and time them, and the guards drop silence phrases over
+    /// what is not speech.
+    pub speech: Option<&'a [Span]>,
+}
+
+/// One recording being decoded: what carries from one window to the next.
+pub struct Session {
+    model: WhisperModel,
+    beam_size: u32,
+    /// The vocabulary prompt, tokenized term by term.
+    vocabulary: Vec<Vec<i32>>,
+    /// The last [`PROMPT_BUDGET`] text tokens decoded: the next prompt.
+    previous: Vec<i32>,
+    /// Segments kept so far (after the guards), in time order.
+    segments: Vec<Segment>,
+    dropped: Vec<Dropped>,
+    /// Speech spans seen so far, in order.
+    speech: Vec<Span>,
+}
+
+impl Session {
+    /// Decodes the next window (windows come in time order) and returns its
+    /// segments, in the recording's timeline. They are final: later windows
+    /// never change them.
+    pub fn push(&mut self, window: Window<'_>) -> Result<&[Segment], TranscribeError> {
+        let end = window.start + window.samples.len() as f64 / Audio::SAMPLE_RATE as f64;
+        self.push_until(window, end)
+    }
+
+    /// Everything decoded: the segments, speech spans and dropped text.
+    pub fn finish(self) -> Transcription {
+        Transcription {
+            segments: self.segments,
+            speech: self.speech,
+            dropped: self.dropped,
         }
     }
 
-    /// Recognises `audio`, calling `on_progress` after each window.
-    pub fn transcribe(
-        &mut self,
-        audio: &Audio,
-        mut on_progress: impl FnMut(Progress),
-    ) -> Result<Transcription, TranscribeError> {
-        let whole = Span {
-            start: 0.0,
-            end: audio.duration(),
-        };
-        let (speech, windows) = match self.vad.as_mut() {
-            Some(vad) => {
-                let speech = vad.speech(audio)?;
-                let windows = vad::windows(&speech, WINDOW_SECONDS, SPLIT_PAUSE_SECONDS);
-                (speech, windows)
-            }
-            None => (vec![whole], vec![whole]),
-        };
-        let total: f64 = windows.iter().map(Span::duration).sum();
-        let mut done = 0.0;
-        on_progress(Progress { done, total });
-        let mut segments: Vec<Segment> = Vec::new();
-        let mut previous: Vec<i32> = Vec::new();
-        for window in &windows {
-            let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
-            let to = (window.end + WINDOW_PAD_SECONDS).min(whole.end);
-            let rate = Audio::SAMPLE_RATE as f64;
-            let samples = &audio.samples[(from * rate) as usize..(to * rate) as usize];
-            let silences = silences_within(&speech, from, to);
-            let (decoded, tokens) = self.decode(samples, &previous, &silences)?;
-            // A window decoded without punctuation would teach the next one
-            // to write none: its prompt gets the text with sentence ends.
-            if split::unpunctuated(&decoded) {
-                let text = split::punctuated_text(&decoded);
-                previous.extend(self.context.tokenize(&text, 4 * text.len() + 8)?);
-            } else {
-                previous.extend(tokens);
-            }
-            previous.drain(..previous.len().saturating_sub(PROMPT_BUDGET));
-            for mut segment in decoded {
-                segment.start = (segment.start + from).min(to);
-                segment.end = (segment.end + from).min(to);
-                segments.push(segment);
-            }
-            done += window.duration();
-            on_progress(Progress { done, total });
+    /// [`Session::push`] with the window's end given (segment times are
+    /// clamped to it).
+    fn push_until(&mut self, window: Window<'_>, end: f64) -> Result<&[Segment], TranscribeError> {
+        let first = self.segments.len();
+        let from = window.start;
+        match window.speech {
+            Some(spans) => spans.iter().for_each(|&s| note_speech(&mut self.speech, s)),
+            None => note_speech(&mut self.speech, Span { start: from, end }),
         }
-        let vad_spans = self.vad.is_some().then_some(speech.as_slice());
-        let (segments, dropped) = guards::guard(segments, vad_spans, self.settings.guards);
-        Ok(Transcription {
-            segments,
-            speech,
-            dropped,
-        })
+        if window.samples.is_empty() {
+            return Ok(&[]);
+        }
+        let silences = window
+            .speech
+            .map(|spans| silences_within(spans, from, end))
+            .unwrap_or_default();
+        let (decoded, tokens) = self.decode(window.samples, &silences)?;
+        // A window decoded without punctuation would teach the next one
+        // to write none: its prompt gets the text with sentence ends.
+        if split::unpunctuated(&decoded) {
+            let text = split::punctuated_text(&decoded);
+            let context = &self.model.shared.context;
+            self.previous
+                .extend(context.tokenize(&text, 4 * text.len() + 8)?);
+        } else {
+            self.previous.extend(tokens);
+        }
+        self.previous
+            .drain(..self.previous.len().saturating_sub(PROMPT_BUDGET));
+        for mut segment in decoded {
+            segment.start = (segment.start + from).min(end);
+            segment.end = (segment.end + from).min(end);
+            let (kept, dropped) = (&mut self.segments, &mut self.dropped);
+            guards::guard_one(segment, window.speech, kept, dropped);
+        }
+        Ok(&self.segments[first..])
     }
 
-    /// The prompt of one window: the last `context_tokens` text tokens the
-    /// windows before it decoded, or, for the first window, the vocabulary (whole terms in order, as many as fit).
+    /// The prompt of the next window: the last text tokens the windows
+    /// before it decoded, or, for the first window, the vocabulary (whole
+    /// terms in order, as many as fit).
     /// Measured on the 12.5-minute sample: the term list in every window's
     /// prompt raised CER from 13.4 % to 20.4 %; the previous text alone gave
     /// 13.4 %, no prompt at all 16.6 %; the previous tokens with their
     /// timestamp tokens (as Whisper's own long-form decoding keeps them)
     /// 18.1 %. With text alone, Whisper rarely ends a segment inside a
-    /// window: [`split::split`] cuts them with token timestamps and pauses.
-    fn prompt(&self, previous: &[i32]) -> Vec<i32> {
-        let n = self.settings.context_tokens;
-        if n > 0 && !previous.is_empty() {
-            return previous[previous.len().saturating_sub(n)..].to_vec();
+    /// window: `split` cuts them with token timestamps and pauses.
+    fn prompt(&self) -> Vec<i32> {
+        if !self.previous.is_empty() {
+            return self.previous.clone();
         }
         let mut prompt = Vec::new();
         for term in &self.vocabulary {
@@ -279,18 +330,15 @@ impl Transcriber {
     }
 
     /// Decodes one stretch of samples; times relative to its start. Also
-    /// returns the tokens decoded (text and timestamps), the next window's
-    /// context.
+    /// returns the text tokens decoded, the next window's context.
     fn decode(
         &self,
         samples: &[f32],
-        previous: &[i32],
         silences: &[Span],
     ) -> Result<(Vec<Segment>, Vec<i32>), TranscribeError> {
-        let s = &self.settings;
-        let strategy = if s.beam_size > 1 {
+        let strategy = if self.beam_size > 1 {
             SamplingStrategy::BeamSearch {
-                beam_size: s.beam_size as i32,
+                beam_size: self.beam_size as i32,
                 patience: -1.0,
             }
         } else {
@@ -299,19 +347,20 @@ impl Transcriber {
         let mut params = FullParams::new(strategy);
         params.set_language(Some("ja"));
         params.set_detect_language(false);
-        params.set_n_threads(s.threads as i32);
+        params.set_n_threads(self.model.shared.threads as i32);
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
         params.set_token_timestamps(true);
-        let prompt = self.prompt(previous);
+        let prompt = self.prompt();
         if !prompt.is_empty() {
             params.set_tokens(&prompt);
         }
-        let mut state = self.context.create_state()?;
+        // A fresh state for every window: see the module documentation.
+        let mut state = self.model.shared.context.create_state()?;
         state.full(params, samples)?;
-        let eot = self.context.token_eot();
+        let eot = self.model.shared.context.token_eot();
         let mut segments = Vec::new();
         let mut tokens = Vec::new();
         for segment in state.as_iter() {
@@ -335,6 +384,192 @@ impl Transcriber {
         }
         Ok((segments, tokens))
     }
+}
+
+/// The vocabulary as prompt tokens, one entry per term, each after a
+/// 「、」 separator except the first.
+fn vocabulary_tokens(
+    context: &WhisperContext,
+    terms: &[String],
+) -> Result<Vec<Vec<i32>>, TranscribeError> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, term)| {
+            let piece = if i == 0 {
+                term.clone()
+            } else {
+                format!("、{term}")
+            };
+            Ok(context.tokenize(&piece, 4 * piece.len() + 8)?)
+        })
+        .collect()
+}
+
+/// Builds a [`Transcriber`]: from a loaded model ([`WhisperModel::transcriber`],
+/// `M` = [`WhisperModel`]) or from a model file loaded by `build`
+/// ([`Transcriber::builder`], `M` = [`ModelFile`], the only form that takes
+/// a [`Device`]).
+#[derive(Debug, Clone)]
+pub struct TranscriberBuilder<M = WhisperModel> {
+    model: M,
+    vad_model: Option<PathBuf>,
+    options: DecodeOptions,
+}
+
+/// A model file to load, and where to run it ([`Transcriber::builder`]).
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    path: PathBuf,
+    device: Device,
+}
+
+impl<M> TranscriberBuilder<M> {
+    /// Beam width; 1 means greedy decoding. Default 5.
+    pub fn beam_size(mut self, beam_size: u32) -> Self {
+        self.options.beam_size = beam_size.max(1);
+        self
+    }
+
+    /// Silero VAD model (ggml); without one the whole recording is decoded.
+    pub fn vad_model(mut self, path: Option<&Path>) -> Self {
+        self.vad_model = path.map(Path::to_path_buf);
+        self
+    }
+
+    /// The meeting's words, most important first ([`DecodeOptions::vocabulary`]).
+    pub fn vocabulary(mut self, terms: &[String]) -> Self {
+        self.options.vocabulary = terms.to_vec();
+        self
+    }
+
+    fn with_model(self, model: WhisperModel) -> Result<Transcriber, TranscribeError> {
+        let vad = self.vad_model.as_deref().map(Vad::load).transpose()?;
+        Ok(Transcriber {
+            model,
+            vad,
+            options: self.options,
+        })
+    }
+}
+
+impl TranscriberBuilder<WhisperModel> {
+    /// Loads the VAD model, if any.
+    pub fn build(self) -> Result<Transcriber, TranscribeError> {
+        let model = self.model.clone();
+        self.with_model(model)
+    }
+}
+
+impl TranscriberBuilder<ModelFile> {
+    /// Where the model will run (default: the CPU, all cores).
+    pub fn device(mut self, device: Device) -> Self {
+        self.model.device = device;
+        self
+    }
+
+    /// Threads for whisper.cpp ([`Device::threads`]). Default: all cores.
+    pub fn threads(mut self, threads: u32) -> Self {
+        self.model.device.threads = Some(threads);
+        self
+    }
+
+    /// Loads the model (see [`WhisperModel::load`]) and the VAD model.
+    pub fn build(self) -> Result<Transcriber, TranscribeError> {
+        let model = WhisperModel::load(&self.model.path, self.model.device)?;
+        self.with_model(model)
+    }
+}
+
+/// Whole recordings with a shared [`WhisperModel`] (and its own VAD model):
+/// VAD, windows, then a [`Session`] over them.
+pub struct Transcriber {
+    model: WhisperModel,
+    vad: Option<Vad>,
+    options: DecodeOptions,
+}
+
+impl Transcriber {
+    /// A transcriber whose `build` loads the model at `model` for itself.
+    /// To decode several recordings, load a [`WhisperModel`] once and use
+    /// [`WhisperModel::transcriber`] (or sessions) instead.
+    pub fn builder(model: &Path) -> TranscriberBuilder<ModelFile> {
+        TranscriberBuilder {
+            model: ModelFile {
+                path: model.to_path_buf(),
+                device: Device::default(),
+            },
+            vad_model: None,
+            options: DecodeOptions::default(),
+        }
+    }
+
+    /// Recognises `audio`, calling `on_progress` after each window.
+    pub fn transcribe(
+        &mut self,
+        audio: &Audio,
+        mut on_progress: impl FnMut(Progress),
+    ) -> Result<Transcription, TranscribeError> {
+        let whole = Span {
+            start: 0.0,
+            end: audio.duration(),
+        };
+        let (speech, windows) = match self.vad.as_mut() {
+            Some(vad) => {
+                let speech = vad.speech(audio)?;
+                let windows = vad::windows(&speech, WINDOW_SECONDS, SPLIT_PAUSE_SECONDS);
+                (Some(speech), windows)
+            }
+            None => (None, vec![whole]),
+        };
+        let total: f64 = windows.iter().map(Span::duration).sum();
+        let mut done = 0.0;
+        on_progress(Progress { done, total });
+        let mut session = self.model.session(&self.options)?;
+        let rate = Audio::SAMPLE_RATE as f64;
+        for window in &windows {
+            let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
+            let to = (window.end + WINDOW_PAD_SECONDS).min(whole.end);
+            let last = ((to * rate) as usize).min(audio.samples.len());
+            let first = ((from * rate) as usize).min(last);
+            let window_speech = speech.as_deref().map(|s| spans_touching(s, from, to));
+            let samples = &audio.samples[first..last];
+            session.push_until(
+                Window {
+                    start: from,
+                    samples,
+                    speech: window_speech,
+                },
+                to,
+            )?;
+            done += window.duration();
+            on_progress(Progress { done, total });
+        }
+        let mut transcription = session.finish();
+        if let Some(speech) = speech {
+            // The VAD's own list, as found (the session saw the same spans,
+            // window by window, merged where they overlapped).
+            transcription.speech = speech;
+        }
+        Ok(transcription)
+    }
+}
+
+/// Adds a speech span to those seen: one that overlaps or touches the last
+/// is merged into it (windows overlap by their padding, so a span may come
+/// twice; windows without VAD follow each other).
+fn note_speech(seen: &mut Vec<Span>, span: Span) {
+    match seen.last_mut() {
+        Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+        _ => seen.push(span),
+    }
+}
+
+/// The spans of `speech` (in order) that touch `from..=to`.
+fn spans_touching(speech: &[Span], from: f64, to: f64) -> &[Span] {
+    let first = speech.partition_point(|s| s.end < from);
+    let last = speech.partition_point(|s| s.start <= to).max(first);
+    &speech[first..last]
 }
 
 /// Which attention heads time tokens (DTW timestamps): whisper.cpp's
@@ -384,4 +619,74 @@ fn silences_within(speech: &[Span], from: f64, to: f64) -> Vec<Span> {
             end: gap.end - from,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: f64, end: f64) -> Span {
+        Span { start, end }
+    }
+
+    #[test]
+    fn models_and_sessions_can_go_to_other_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<WhisperModel>();
+        send::<Session>();
+        send::<Transcriber>();
+    }
+
+    #[test]
+    fn the_spans_of_a_window_give_the_same_pauses_as_all_spans() {
+        let speech = [
+            span(1.0, 3.0),
+            span(4.0, 6.0),
+            span(9.0, 12.0),
+            span(12.5, 14.0),
+            span(40.0, 41.0),
+        ];
+        let (from, to) = (3.8, 14.2);
+        let near = spans_touching(&speech, from, to);
+        assert_eq!(near, &speech[1..4]);
+        assert_eq!(
+            silences_within(near, from, to),
+            silences_within(&speech, from, to)
+        );
+        assert_eq!(
+            spans_touching(&speech, 3.0, 3.5),
+            &speech[..1],
+            "touching counts"
+        );
+        assert!(spans_touching(&speech, 20.0, 30.0).is_empty());
+    }
+
+    #[test]
+    fn speech_seen_twice_or_back_to_back_is_merged() {
+        let mut seen = Vec::new();
+        for s in [
+            span(1.0, 3.0),
+            span(4.0, 6.0),
+            span(4.0, 6.0),
+            span(5.5, 7.0),
+            span(7.0, 8.0),
+            span(9.0, 10.0),
+        ] {
+            note_speech(&mut seen, s);
+        }
+        assert_eq!(seen, vec![span(1.0, 3.0), span(4.0, 8.0), span(9.0, 10.0)]);
+    }
+
+    #[test]
+    fn device_defaults_to_the_cpu_with_every_core() {
+        let device = Device::default();
+        assert_eq!(device.gpu, None);
+        assert!(device.thread_count() >= 1);
+        let two = Device {
+            threads: Some(2),
+            ..Device::default()
+        };
+        assert_eq!(two.thread_count(), 2);
+    }
 }

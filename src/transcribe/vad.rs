@@ -1,78 +1,50 @@
 //! Voice activity detection with whisper.cpp's Silero model: which stretches
 //! of the recording are speech. Non-speech is never sent to Whisper.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use whisper_rs::{WhisperVadContext, WhisperVadContextParams, WhisperVadParams};
 
 use super::TranscribeError;
 use crate::types::{Audio, Span};
 
-/// Builds a [`Vad`].
-#[derive(Debug, Clone)]
-pub struct VadBuilder {
-    model: PathBuf,
-    threshold: f32,
-    min_silence_ms: i32,
-    min_speech_ms: i32,
-    pad_ms: i32,
-}
+/// Speech probability above which a frame counts as speech.
+const THRESHOLD: f32 = 0.5;
+/// Silence shorter than this does not end a stretch of speech (short
+/// pauses between sentences are where windows may be cut).
+const MIN_SILENCE_MS: i32 = 100;
+/// Shorter stretches of speech are ignored.
+const MIN_SPEECH_MS: i32 = 250;
+/// Kept around each stretch of speech.
+const PAD_MS: i32 = 100;
 
-impl VadBuilder {
-    /// Speech probability above which a frame counts as speech (default 0.5).
-    pub fn threshold(mut self, threshold: f32) -> Self {
-        self.threshold = threshold;
-        self
-    }
-
-    /// Silence shorter than this does not end a stretch of speech (default
-    /// 100 ms: short pauses between sentences are where windows may be cut).
-    pub fn min_silence_ms(mut self, ms: i32) -> Self {
-        self.min_silence_ms = ms;
-        self
-    }
-
-    pub fn build(self) -> Result<Vad, TranscribeError> {
-        let mut params = WhisperVadContextParams::new();
-        params.set_n_threads(1);
-        let path = self.model.to_string_lossy().into_owned();
-        let context =
-            WhisperVadContext::new(&path, params).map_err(|source| TranscribeError::LoadModel {
-                path: self.model.clone(),
-                source,
-            })?;
-        Ok(Vad {
-            context,
-            settings: self,
-        })
-    }
-}
-
-/// A loaded Silero VAD model.
+/// A loaded Silero VAD model (one per thread: finding speech needs `&mut`).
 pub struct Vad {
     context: WhisperVadContext,
-    settings: VadBuilder,
 }
 
 impl Vad {
-    pub fn builder(model: &Path) -> VadBuilder {
-        VadBuilder {
-            model: model.to_path_buf(),
-            threshold: 0.5,
-            min_silence_ms: 100,
-            min_speech_ms: 250,
-            pad_ms: 100,
-        }
+    /// Loads whisper.cpp's ggml form of the Silero VAD model.
+    pub fn load(model: &Path) -> Result<Vad, TranscribeError> {
+        let mut params = WhisperVadContextParams::new();
+        params.set_n_threads(1);
+        let context =
+            WhisperVadContext::new(&model.to_string_lossy(), params).map_err(|source| {
+                TranscribeError::LoadModel {
+                    path: model.to_path_buf(),
+                    source,
+                }
+            })?;
+        Ok(Vad { context })
     }
 
     /// Stretches of speech in `audio`, in order, in the recording's timeline.
     pub fn speech(&mut self, audio: &Audio) -> Result<Vec<Span>, TranscribeError> {
-        let s = &self.settings;
         let mut params = WhisperVadParams::new();
-        params.set_threshold(s.threshold);
-        params.set_min_silence_duration(s.min_silence_ms);
-        params.set_min_speech_duration(s.min_speech_ms);
-        params.set_speech_pad(s.pad_ms);
+        params.set_threshold(THRESHOLD);
+        params.set_min_silence_duration(MIN_SILENCE_MS);
+        params.set_min_speech_duration(MIN_SPEECH_MS);
+        params.set_speech_pad(PAD_MS);
         let segments = self
             .context
             .segments_from_samples(params, &audio.samples)
