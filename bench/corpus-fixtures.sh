@@ -3,7 +3,7 @@
 # every corpus meeting (samples/corpus/NAME/meeting.wav) from a real
 # `kaigiroku transcribe --meeting` run with models/ggml-base.bin, each
 # segment's text being Whisper's own (`verbatim` where it was corrected), so
-# tests/corpus.rs scores roles, sections and 要旨 without recognition.
+# tests/model/corpus.rs scores roles, sections and 要旨 without recognition.
 # Usage: bench/corpus-fixtures.sh [NAME…]   (default: every corpus meeting)
 set -euo pipefail
 cd "$(dirname "$0")/.."

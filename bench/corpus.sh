@@ -1,2 +1,2 @@
 #!/bin/sh
-cd "$(dirname "$0")/.." && exec cargo test --release --test corpus -- --nocapture "$@"
+cd "$(dirname "$0")/.." && exec cargo test --release --test model corpus -- --nocapture "$@"

@@ -16,6 +16,7 @@ pub mod meeting;
 pub mod metrics;
 pub mod minutes;
 pub mod model;
+pub mod pipeline;
 pub mod render;
 pub mod speakers;
 pub mod transcribe;

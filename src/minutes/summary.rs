@@ -16,7 +16,7 @@ use crate::ja::written::to_written;
 use crate::ja::{containment, sentences};
 
 /// How the 要旨 is chosen. `Scored` was chosen by measurement against the
-/// published minutes (see tests/minutes_summary.rs); the others are kept
+/// published minutes (see tests/fast/minutes_summary.rs); the others are kept
 /// as baselines and for clerks who prefer them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SummaryMethod {
@@ -32,7 +32,7 @@ pub enum SummaryMethod {
 /// Share of the presentation's characters the summary aims at. The
 /// published 要旨 of 2022-01-26 are 0.63–0.95 (mean 0.79) of their
 /// presentations; 0.6 and at most 320 characters cut facts they keep
-/// (tests/minutes_summary.rs measures 0.6/320, 0.7/360, 0.8/400, 0.9/450).
+/// (tests/fast/minutes_summary.rs measures 0.6/320, 0.7/360, 0.8/400, 0.9/450).
 const RATIO: f64 = 0.8;
 /// Bounds on the summary length, in characters.
 const MIN_CHARS: usize = 200;

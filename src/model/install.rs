@@ -44,6 +44,30 @@ pub enum Installed {
     Copied { path: PathBuf, bytes: u64 },
 }
 
+impl std::fmt::Display for Installed {
+    /// 「already installed: PATH」, 「installed PATH (N bytes)」 …
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Installed::Present(path) => write!(f, "already installed: {}", path.display()),
+            Installed::Copied { path, bytes } => {
+                write!(f, "installed {} ({bytes} bytes)", path.display())
+            }
+            Installed::Converted {
+                path,
+                summary,
+                seconds,
+            } => write!(
+                f,
+                "converted CTranslate2 → ggml {} ({}, {} tensors, {} bytes) in {seconds:.1} s",
+                path.display(),
+                summary.hparams.size_name(),
+                summary.tensors,
+                summary.bytes
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InstallReport {
     pub whisper: Installed,

@@ -59,7 +59,8 @@ pub enum ModelError {
     UnknownName(String),
 }
 
-/// The directory holding installed models: `$KAIGIROKU_MODELS`, else `models/`.
+/// The directory holding installed models (the binary's is `$KAIGIROKU_MODELS`,
+/// else `models/`; the library is always given one).
 #[derive(Debug, Clone)]
 pub struct ModelStore {
     dir: PathBuf,
@@ -77,13 +78,6 @@ pub struct InstalledModel {
 impl ModelStore {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         ModelStore { dir: dir.into() }
-    }
-
-    pub fn from_env() -> Self {
-        match std::env::var_os("KAIGIROKU_MODELS") {
-            Some(dir) if !dir.is_empty() => ModelStore::new(dir),
-            _ => ModelStore::new("models"),
-        }
     }
 
     pub fn dir(&self) -> &Path {

@@ -1,4 +1,4 @@
-//! The corpus evaluation behind tests/corpus.rs: one meeting's recording,
+//! The corpus evaluation behind tests/model/corpus.rs: one meeting's recording,
 //! Whisper fixture and truth → one [`Row`] of scores; [`print_table`] prints
 //! the rows with a mean row per group.
 //!
@@ -18,7 +18,6 @@ use kaigiroku::draft::{Decision, Draft, Found};
 use kaigiroku::ja::written::is_spoken_ending;
 use kaigiroku::meeting::{AgendaKind, Meeting, Role};
 use kaigiroku::minutes::Drafter;
-use kaigiroku::model::ModelStore;
 use kaigiroku::speakers::score::{boundary_f1, role_accuracy, RoleSpan};
 use kaigiroku::speakers::{Diarizer, EmbeddingMethod};
 use kaigiroku::types::{Audio, Segment};
@@ -205,7 +204,7 @@ fn score(dir: &Path, fixture: &Path) -> Result<Scores, String> {
         .map_err(|e| e.to_string())?
         .correct(load_segments(fixture)?);
     let diarization = Diarizer::builder()
-        .models(&ModelStore::new(root().join("models")))
+        .models(&crate::models::installed())
         .build()
         .map_err(|e| e.to_string())?
         .diarize(&audio, &segments, &meeting, |_| {})

@@ -1,7 +1,7 @@
 //! The minutes stage on the samples' truth: sections, decisions, fillers,
 //! 要旨, and robustness to recognition errors in the announcements.
 
-mod minutes_support;
+use crate::minutes_support;
 
 use kaigiroku::draft::{Decision, Draft, Found};
 use kaigiroku::meeting::{AgendaKind, Meeting};

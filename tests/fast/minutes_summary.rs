@@ -3,9 +3,9 @@
 //! compared with the published 要旨 (character-bigram F1, per item and
 //! mean), checked for the presentation's key numbers and names (recall),
 //! and for spoken endings (です・ます), which the written 要旨 must not have.
-//! `cargo test --test minutes_summary -- --nocapture` prints the table.
+//! `cargo test --release --test fast minutes_summary -- --nocapture` prints the table.
 
-mod minutes_support;
+use crate::minutes_support;
 
 use std::collections::HashSet;
 

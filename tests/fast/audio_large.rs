@@ -4,8 +4,8 @@
 //! ```sh
 //! ffmpeg -f lavfi -i sine=f=440:r=48000:d=3600 -f lavfi -i anoisesrc=r=48000:d=3600:a=0.05 \
 //!   -filter_complex "[0][1]join=inputs=2:channel_layout=stereo" /tmp/hour.flac
-//! cargo test --release --test audio_large --no-run   # prints the test binary's path
-//! KAIGIROKU_AUDIO=/tmp/hour.flac /usr/bin/time -v target/release/deps/audio_large-… --ignored --nocapture
+//! cargo test --release --test fast audio_large --no-run   # prints the test binary's path
+//! KAIGIROKU_AUDIO=/tmp/hour.flac /usr/bin/time -v target/release/deps/fast-… audio_large --ignored --nocapture
 //! ```
 //!
 //! `KAIGIROKU_KEEP_CHANNELS=1` keeps the channels too.

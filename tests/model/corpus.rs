@@ -6,7 +6,7 @@
 //! items found and timed (±15 s), decision lines, 要旨 bigram F1 and the
 //! share of 要旨 sentences left in spoken style.
 //!
-//! `cargo test --release --test corpus -- --nocapture` (or `bench/corpus.sh`)
+//! `cargo test --release --test model corpus -- --nocapture` (or `bench/corpus.sh`)
 //! prints the table; `KAIGIROKU_CORPUS=s1` evaluates only the meetings whose
 //! directory name contains `s1`. Meetings without a fixture
 //! (`tests/fixtures/corpus/NAME.segments.json`; another directory of them
@@ -17,7 +17,7 @@
 //! (role accuracy ≥ 95 % on every meeting) are above some of them, and the
 //! table shows where.
 
-mod corpus_support;
+use crate::corpus_support;
 
 use corpus_support::{evaluate, meetings, print_table, reference, Group, Outcome, Row};
 

@@ -31,7 +31,7 @@ fn one_decoder_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn store() -> ModelStore {
-    ModelStore::from_env()
+    crate::models::installed()
 }
 
 fn base_model() -> PathBuf {

@@ -4,7 +4,7 @@
 //! what a clerk would: every agenda item found in order with its title, the
 //! decision line of each 議案, the roles of the turns against the sample's
 //! truth, key facts in each 要旨, no filler left in the minutes text.
-//! Prints the checks: `cargo test --release --test draft_e2e -- --nocapture`.
+//! Prints the checks: `cargo test --release --test model draft_e2e -- --nocapture`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,6 +46,7 @@ fn role_accuracy(draft: &Draft, truth: &Truth) -> f64 {
 }
 
 fn draft(sample: &str, out: &Path) -> Draft {
+    crate::models::installed();
     let dir = root().join("samples").join(sample);
     let status = Command::new(env!("CARGO_BIN_EXE_kaigiroku"))
         .current_dir(root())

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use kaigiroku::correct::Corrector;
 use kaigiroku::meeting::{Meeting, Role};
-use kaigiroku::model::ModelStore;
 use kaigiroku::speakers::score::{boundary_f1, role_accuracy, BoundaryScore, RoleSpan};
 use kaigiroku::speakers::{Diarization, Diarizer, EmbeddingMethod};
 use kaigiroku::types::{Audio, Segment};
@@ -110,7 +109,7 @@ fn run(sample: &str, segments: &Path, meeting: &Path, method: Use) -> Outcome {
         .correct(load_segments(segments));
     let truth = load_truth(&dir.join("truth.json"));
     let started = Instant::now();
-    let mut builder = Diarizer::builder().models(&ModelStore::new(root().join("models")));
+    let mut builder = Diarizer::builder().models(&crate::models::installed());
     if method == Use::Classical {
         builder = builder.classical();
     }
@@ -171,7 +170,7 @@ fn report(name: &str, o: &Outcome) {
 }
 
 /// Tuning aid: `KAIGIROKU_SPEAKERS_SAMPLE=kaigi-2022-01 KAIGIROKU_SPEAKERS_SEGMENTS=…/transcript.json
-/// KAIGIROKU_SPEAKERS_MEETING=…/meeting.toml cargo test --release --test speakers -- --ignored --nocapture`
+/// KAIGIROKU_SPEAKERS_MEETING=…/meeting.toml cargo test --release --test model speakers -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn evaluate_any_transcript() {
@@ -360,7 +359,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn campplus_matches_the_pytorch_reference() {
     use kaigiroku::speakers::campp::Campplus;
-    let path = ModelStore::new(root().join("models")).campplus_path();
+    let path = crate::models::installed().campplus_path();
     assert!(
         path.is_file(),
         "CAM++ not installed ({}): run `kaigiroku model install`",
@@ -416,7 +415,7 @@ fn a_corrected_role_applies_to_every_turn_and_survives_json() {
 
 /// Issue #4's table: both embeddings on the three samples (segments from the
 /// Whisper fixture where there is one, else built from truth.json).
-/// `cargo test --release --test speakers -- --ignored --nocapture compare`
+/// `cargo test --release --test model speakers -- --ignored --nocapture compare`
 #[test]
 #[ignore]
 fn compare_embedding_methods() {

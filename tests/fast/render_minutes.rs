@@ -86,14 +86,33 @@ fn fixed_draft() -> Draft {
         .unwrap()
 }
 
+/// The snapshots stay in tests/snapshots/ under the names they had when
+/// this file was its own test binary.
+macro_rules! snapshot {
+    ($name:literal, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
 #[test]
 fn markdown_snapshot() {
-    insta::assert_snapshot!(render::minutes::markdown(&fixed_draft()));
+    snapshot!(
+        "render_minutes__markdown_snapshot",
+        render::minutes::markdown(&fixed_draft())
+    );
 }
 
 #[test]
 fn text_snapshot() {
-    insta::assert_snapshot!(render::minutes::text(&fixed_draft()));
+    snapshot!(
+        "render_minutes__text_snapshot",
+        render::minutes::text(&fixed_draft())
+    );
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! (true text) and from Whisper base's recognised text (each segment given
 //! the role of the utterance it overlaps most). Prints every item found, its
 //! decision, its 要旨, and checks that no filler is left.
-//! `cargo test --test minutes_e2e -- --nocapture`.
+//! `cargo test --release --test fast minutes_e2e -- --nocapture`.
 
-mod minutes_support;
+use crate::minutes_support;
 
 use kaigiroku::draft::{Decision, Draft};
 use kaigiroku::meeting::{AgendaKind, Meeting};
@@ -95,7 +95,7 @@ fn short_sample_from_truth_and_from_whisper() {
         assert_eq!(item.outcome.as_ref().unwrap().decision, Decision::Approved);
     }
 
-    let path = root().join("tests/minutes_support/kaigi-2022-01.whisper-base.json");
+    let path = root().join("tests/fast/minutes_support/kaigi-2022-01.whisper-base.json");
     let transcript: Transcript = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let d = report("kaigi-2022-01 whisper base", &m, &t.turns_from(&transcript));
     // Recognised text: 「ギアン、1」 for 議案（1）, 「勝人」 for 承認, 「例は4年度」 for 令和4年度.

@@ -2,7 +2,7 @@
 //! `kaigiroku transcribe` (tests/fixtures/speakers/NAME.segments.json) are
 //! corrected with samples/NAME/meeting.toml and scored against
 //! samples/NAME/truth.json. Prints CER before and after and the corrections
-//! per rule (`cargo test --test correct -- --nocapture`); fails if CER rises,
+//! per rule (`cargo test --release --test fast correct -- --nocapture`); fails if CER rises,
 //! or if any correction is not what was said where it was made.
 //!
 //! More hypotheses can be scored without committing them:

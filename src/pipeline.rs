@@ -1,0 +1,335 @@
+//! The pipeline: the one place that orders the stages. The binary, the
+//! review server, the recorder and the batch runner all run a recording
+//! through here:
+//!
+//! ```text
+//! Settings ──Pipeline::new (checks files, loads models)──▶ Pipeline
+//! Pipeline::run(audio, meeting, goal, observer) ──▶ Outcome { transcript, diarization, draft }
+//! Outcome::write(dir) ──▶ transcript.{json,srt,vtt}, turns.json, draft.json, minutes.{md,txt,docx}
+//! ```
+//!
+//! Everything a run can refuse for (a model that is not installed, an
+//! unreadable filler or confusion list, corrections asked for without a
+//! meeting) is refused by [`Pipeline::new`] or at the top of
+//! [`Pipeline::run`], before any audio is decoded or recognised.
+
+use std::path::{Path, PathBuf};
+
+use crate::correct::{self, Corrector};
+use crate::draft::Draft;
+use crate::meeting::Meeting;
+use crate::minutes::{Drafter, FillerList};
+use crate::model::ModelStore;
+use crate::speakers::{Diarization, Diarizer};
+use crate::transcribe::{Device, WhisperModel};
+use crate::types::{Audio, Transcript};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
+    #[error(transparent)]
+    Transcribe(#[from] crate::transcribe::TranscribeError),
+    #[error(transparent)]
+    Correct(#[from] crate::correct::CorrectError),
+    #[error(transparent)]
+    Speakers(#[from] crate::speakers::SpeakersError),
+    #[error(transparent)]
+    Minutes(#[from] crate::minutes::MinutesError),
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    #[error("cannot read the {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{goal} needs the meeting file (meeting.toml): its attendees and agenda name the speakers and the items")]
+    MeetingRequired { goal: Goal },
+    #[error("a confusion list needs the meeting file: corrections only bring in the meeting's own words")]
+    CorrectionsWithoutMeeting,
+}
+
+/// How far a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goal {
+    /// Recognised and corrected segments (`transcript.*`).
+    Transcript,
+    /// … and speakers with their roles (`turns.json`); needs a meeting.
+    Turns,
+    /// … and the draft minutes (`draft.json`, `minutes.*`); needs a meeting.
+    Draft,
+}
+
+impl std::fmt::Display for Goal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Goal::Transcript => "the transcript",
+            Goal::Turns => "finding speakers and roles",
+            Goal::Draft => "the draft minutes",
+        })
+    }
+}
+
+/// The stages a run goes through, as an [`Observer`] hears of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Transcribe,
+    Correct,
+    Speakers,
+    Minutes,
+}
+
+/// Hears what a run does; every method has a no-op default.
+pub trait Observer {
+    /// `stage` begins.
+    fn stage(&mut self, _stage: Stage) {}
+    /// `done` of `total` units of `stage` (seconds of speech for
+    /// [`Stage::Transcribe`], steps otherwise).
+    fn progress(&mut self, _stage: Stage, _done: f64, _total: f64) {}
+}
+
+/// An [`Observer`] that hears nothing.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// What a run is to do, as given (by command-line flags or a caller); checked
+/// by [`Pipeline::new`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the models are installed.
+    pub models: ModelStore,
+    /// Installed Whisper model name (`models/ggml-NAME.bin`).
+    pub whisper: String,
+    /// Beam width (1 = greedy).
+    pub beam: u32,
+    /// whisper.cpp threads (`None`: all cores).
+    pub threads: Option<u32>,
+    /// Voice activity detection (Silero); without it the whole recording is decoded.
+    pub vad: bool,
+    /// Correct recognised text towards the meeting's vocabulary.
+    pub correct: bool,
+    /// A confusion list replacing the built-in `assets/corrections.txt`.
+    pub corrections: Option<PathBuf>,
+    /// A filler list replacing the built-in `assets/fillers.txt`.
+    pub fillers: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The defaults of `kaigiroku draft`, with models from `models`.
+    pub fn new(models: ModelStore) -> Settings {
+        Settings {
+            models,
+            whisper: "base".into(),
+            beam: 5,
+            threads: None,
+            vad: true,
+            correct: true,
+            corrections: None,
+            fillers: None,
+        }
+    }
+}
+
+/// A checked configuration with its models loaded: runs recordings, one
+/// after another or from several threads at once (the Whisper model is
+/// shared).
+#[derive(Debug)]
+pub struct Pipeline {
+    settings: Settings,
+    whisper: WhisperModel,
+    vad: Option<PathBuf>,
+    fillers: FillerList,
+    /// The confusion list's path and text, read once.
+    corrections: Option<(PathBuf, String)>,
+}
+
+/// What one run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub transcript: Transcript,
+    /// Speakers and turns, for [`Goal::Turns`] and [`Goal::Draft`].
+    pub diarization: Option<Diarization>,
+    /// The draft minutes, for [`Goal::Draft`].
+    pub draft: Option<Draft>,
+}
+
+impl Pipeline {
+    /// Checks `settings` (the models are installed, the filler and
+    /// confusion lists can be read and parsed) and loads the Whisper model.
+    pub fn new(settings: Settings) -> Result<Pipeline, PipelineError> {
+        let path = settings.models.whisper_model(&settings.whisper)?;
+        let vad = match settings.vad {
+            true => Some(settings.models.vad_model()?),
+            false => None,
+        };
+        let read = |what, path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
+                what,
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let fillers = match &settings.fillers {
+            Some(path) => FillerList::parse(&read("filler list", path)?),
+            None => FillerList::default(),
+        };
+        let corrections = match &settings.corrections {
+            Some(path) => {
+                let text = read("confusion list", path)?;
+                correct::parse_confusions(path, &text)?;
+                Some((path.clone(), text))
+            }
+            None => None,
+        };
+        let device = Device {
+            threads: settings.threads,
+            gpu: None,
+        };
+        let whisper = WhisperModel::load(&path, device)?;
+        Ok(Pipeline {
+            settings,
+            whisper,
+            vad,
+            fillers,
+            corrections,
+        })
+    }
+
+    /// Refuses a run that cannot be done, before any work: `goal` beyond the
+    /// transcript or a confusion list without a meeting.
+    pub fn check(&self, meeting: Option<&Meeting>, goal: Goal) -> Result<(), PipelineError> {
+        if meeting.is_none() {
+            if goal != Goal::Transcript {
+                return Err(PipelineError::MeetingRequired { goal });
+            }
+            if self.corrections.is_some() {
+                return Err(PipelineError::CorrectionsWithoutMeeting);
+            }
+        }
+        Ok(())
+    }
+
+    /// The Whisper model file in use.
+    pub fn whisper_model(&self) -> &Path {
+        self.whisper.path()
+    }
+
+    /// Runs `audio` (named `source` in the outputs) through the stages up to `goal`.
+    pub fn run(
+        &self,
+        audio: &Audio,
+        source: &str,
+        meeting: Option<&Meeting>,
+        goal: Goal,
+        observer: &mut dyn Observer,
+    ) -> Result<Outcome, PipelineError> {
+        self.check(meeting, goal)?;
+
+        observer.stage(Stage::Transcribe);
+        let mut transcriber = self
+            .whisper
+            .transcriber()
+            .beam_size(self.settings.beam)
+            .vad_model(self.vad.as_deref());
+        if let Some(meeting) = meeting {
+            transcriber = transcriber.vocabulary(&meeting.vocabulary());
+        }
+        let recognised = transcriber.build()?.transcribe(audio, |p| {
+            observer.progress(Stage::Transcribe, p.done, p.total)
+        })?;
+
+        let mut segments = recognised.segments;
+        if let (Some(meeting), true) = (meeting, self.settings.correct) {
+            observer.stage(Stage::Correct);
+            let mut builder = Corrector::builder(meeting);
+            if let Some((path, text)) = &self.corrections {
+                builder = builder.confusions_text(path.clone(), text.clone());
+            }
+            segments = builder.build()?.correct(segments);
+        }
+        let transcript = Transcript {
+            version: Transcript::VERSION,
+            audio: source.to_string(),
+            duration: audio.duration(),
+            model: self.whisper.path().display().to_string(),
+            language: "ja".into(),
+            segments,
+            speech: recognised.speech,
+            dropped: recognised.dropped,
+        };
+        let Some(meeting) = meeting.filter(|_| goal != Goal::Transcript) else {
+            return Ok(Outcome {
+                transcript,
+                diarization: None,
+                draft: None,
+            });
+        };
+
+        observer.stage(Stage::Speakers);
+        let diarization = Diarizer::builder()
+            .models(&self.settings.models)
+            .build()?
+            .diarize(audio, &transcript.segments, meeting, |p| {
+                observer.progress(Stage::Speakers, p.done as f64, p.total as f64)
+            })?;
+        if goal == Goal::Turns {
+            return Ok(Outcome {
+                transcript,
+                diarization: Some(diarization),
+                draft: None,
+            });
+        }
+
+        observer.stage(Stage::Minutes);
+        let mut draft = Drafter::builder(meeting)
+            .fillers(self.fillers.clone())
+            .build()
+            .draft(&diarization.turns, &diarization.speakers)?;
+        correct::attach_to_turns(&mut draft.turns, &transcript.segments);
+        Ok(Outcome {
+            transcript,
+            diarization: Some(diarization),
+            draft: Some(draft),
+        })
+    }
+}
+
+impl Outcome {
+    /// Writes every output of the run into `dir` (created if missing), each
+    /// file atomically; returns the paths written.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, PipelineError> {
+        std::fs::create_dir_all(dir).map_err(|source| PipelineError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut written = crate::render::write_transcript(dir, &self.transcript)?;
+        if let Some(diarization) = &self.diarization {
+            written.push(write_turns(dir, diarization)?);
+        }
+        if let Some(draft) = &self.draft {
+            written.extend(crate::render::write_draft(dir, draft)?);
+        }
+        Ok(written)
+    }
+}
+
+/// `turns.json`: the speakers, their roles and evidence, and the turns.
+fn write_turns(dir: &Path, diarization: &Diarization) -> Result<PathBuf, PipelineError> {
+    let path = dir.join("turns.json");
+    let io = |source: std::io::Error| PipelineError::Write {
+        path: path.clone(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(diarization).map_err(|e| io(e.into()))?;
+    crate::atomic::write_file(&path, |w| std::io::Write::write_all(w, &json)).map_err(io)?;
+    Ok(path)
+}

@@ -1,0 +1,17 @@
+//! Tests that need no model: audio decoding and bad input, meeting files,
+//! the correction stage on recorded Whisper output, the minutes from truth
+//! turns, the renders and draft edits. One test binary, so whisper.cpp is
+//! linked once for all of them: `cargo test --release --test fast`
+//! (a module alone: `cargo test --release --test fast render_minutes`).
+
+mod minutes_support;
+
+mod audio_formats;
+mod audio_input;
+mod audio_large;
+mod correct;
+mod meeting_file;
+mod minutes_e2e;
+mod minutes_sections;
+mod minutes_summary;
+mod render_minutes;
