@@ -162,7 +162,8 @@ pub fn agenda_refs(text: &str) -> Vec<AgendaRef> {
         };
         // 「報告」「事項」 alone are common words, and so are the mishearings;
         // only count them with a number.
-        if !["報告", "事項", "遺案", "いあん", "医院"].contains(&word) || number.is_some() {
+        if !["報告", "事項", "遺案", "いあん", "医院"].contains(&word) || number.is_some()
+        {
             out.push(AgendaRef {
                 kind,
                 number,

@@ -37,7 +37,9 @@ pub fn is_call_for_questions(sentence: &str) -> bool {
     .iter()
     .any(|p| s.contains(p))
         || ["質問は", "意見は", "質疑は"].iter().any(|p| {
-            s.ends_with(p) || s.ends_with(&format!("{p}あります")) || s.ends_with(&format!("{p}ございます"))
+            s.ends_with(p)
+                || s.ends_with(&format!("{p}あります"))
+                || s.ends_with(&format!("{p}ございます"))
         });
     let about = ["質問", "質疑", "説問", "意見", "何か", "なにか"]
         .iter()
@@ -242,7 +244,9 @@ mod tests {
         assert!(!is_procedural("質問ですが、予算はあります。"));
         assert!(is_procedural("以上で、子"));
         assert!(is_procedural("ども、若者 資策推進本部を終了 。"));
-        assert!(!is_procedural("以上で説明した内容について、来月から実施します。"));
+        assert!(!is_procedural(
+            "以上で説明した内容について、来月から実施します。"
+        ));
         assert!(is_procedural("ご質問はないようですので、次に進みます。"));
         assert!(is_procedural("それでは、議案。"));
         assert!(is_procedural("それでは、議案、1、"));

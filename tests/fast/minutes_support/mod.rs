@@ -48,10 +48,8 @@ pub fn published_summaries(sample: &str) -> Vec<String> {
         summary: String,
     }
     let path = root().join("samples").join(sample).join("summary.toml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file: File =
-        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     file.items.into_iter().map(|i| i.summary).collect()
 }
 
