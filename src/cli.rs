@@ -82,6 +82,9 @@ pub struct Recognition {
     /// whisper.cpp threads [default: all cores].
     #[arg(long)]
     pub threads: Option<u32>,
+    /// Run Whisper and CAM++ on this GPU (a build with `--features cuda`).
+    #[arg(long, value_name = "N")]
+    pub gpu: Option<u32>,
     /// A confusion list (`wrong → right` lines) replacing the built-in
     /// assets/corrections.txt; needs --meeting.
     #[arg(long, value_name = "FILE", requires = "meeting")]

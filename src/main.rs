@@ -88,6 +88,7 @@ fn run(
         whisper: recognition.model,
         beam: recognition.beam,
         threads: recognition.threads,
+        gpu: recognition.gpu,
         vad,
         correct: !recognition.no_correct,
         corrections: recognition.corrections,

@@ -53,6 +53,8 @@ pub enum PipelineError {
     },
     #[error("{goal} needs the meeting file (meeting.toml): its attendees and agenda name the speakers and the items")]
     MeetingRequired { goal: Goal },
+    #[error("this kaigiroku was built without GPU support: build it with `cargo build --release --features cuda` (needs the CUDA toolkit)")]
+    NoGpuSupport,
     #[error("a confusion list needs the meeting file: corrections only bring in the meeting's own words")]
     CorrectionsWithoutMeeting,
 }
@@ -113,6 +115,9 @@ pub struct Settings {
     pub beam: u32,
     /// whisper.cpp threads (`None`: all cores).
     pub threads: Option<u32>,
+    /// The GPU for Whisper and CAM++ (`None`: the CPU); needs a build with
+    /// the `cuda` feature.
+    pub gpu: Option<u32>,
     /// Voice activity detection (Silero); without it the whole recording is decoded.
     pub vad: bool,
     /// Correct recognised text towards the meeting's vocabulary.
@@ -124,6 +129,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Refuses a run that cannot be done: `goal` beyond the transcript, or
+    /// a confusion list, without a meeting file.
+    pub fn check(&self, meeting: bool, goal: Goal) -> Result<(), PipelineError> {
+        if !meeting && goal != Goal::Transcript {
+            return Err(PipelineError::MeetingRequired { goal });
+        }
+        if !meeting && self.corrections.is_some() {
+            return Err(PipelineError::CorrectionsWithoutMeeting);
+        }
+        Ok(())
+    }
+
     /// The defaults of `kaigiroku draft`, with models from `models`.
     pub fn new(models: ModelStore) -> Settings {
         Settings {
@@ -131,6 +148,7 @@ impl Settings {
             whisper: "base".into(),
             beam: 5,
             threads: None,
+            gpu: None,
             vad: true,
             correct: true,
             corrections: None,
@@ -163,14 +181,10 @@ pub struct Outcome {
 }
 
 impl Pipeline {
-    /// Checks `settings` (the models are installed, the filler and
-    /// confusion lists can be read and parsed) and loads the Whisper model.
+    /// Checks `settings` (the filler and confusion lists can be read and
+    /// parsed, a GPU asked for is built in, the models are installed) and
+    /// loads the Whisper model.
     pub fn new(settings: Settings) -> Result<Pipeline, PipelineError> {
-        let path = settings.models.whisper_model(&settings.whisper)?;
-        let vad = match settings.vad {
-            true => Some(settings.models.vad_model()?),
-            false => None,
-        };
         let read = |what, path: &Path| {
             std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
                 what,
@@ -190,9 +204,17 @@ impl Pipeline {
             }
             None => None,
         };
+        if settings.gpu.is_some() && !cfg!(feature = "cuda") {
+            return Err(PipelineError::NoGpuSupport);
+        }
+        let path = settings.models.whisper_model(&settings.whisper)?;
+        let vad = match settings.vad {
+            true => Some(settings.models.vad_model()?),
+            false => None,
+        };
         let device = Device {
             threads: settings.threads,
-            gpu: None,
+            gpu: settings.gpu,
         };
         let whisper = WhisperModel::load(&path, device)?;
         Ok(Pipeline {
@@ -204,18 +226,10 @@ impl Pipeline {
         })
     }
 
-    /// Refuses a run that cannot be done, before any work: `goal` beyond the
-    /// transcript or a confusion list without a meeting.
+    /// Refuses a run that cannot be done, before any work:
+    /// [`Settings::check`].
     pub fn check(&self, meeting: Option<&Meeting>, goal: Goal) -> Result<(), PipelineError> {
-        if meeting.is_none() {
-            if goal != Goal::Transcript {
-                return Err(PipelineError::MeetingRequired { goal });
-            }
-            if self.corrections.is_some() {
-                return Err(PipelineError::CorrectionsWithoutMeeting);
-            }
-        }
-        Ok(())
+        self.settings.check(meeting.is_some(), goal)
     }
 
     /// The Whisper model file in use.
@@ -277,6 +291,7 @@ impl Pipeline {
         observer.stage(Stage::Speakers);
         let diarization = Diarizer::builder()
             .models(&self.settings.models)
+            .gpu(self.settings.gpu)
             .build()?
             .diarize(audio, &transcript.segments, meeting, |p| {
                 observer.progress(Stage::Speakers, p.done as f64, p.total as f64)
@@ -332,4 +347,69 @@ fn write_turns(dir: &Path, diarization: &Diarization) -> Result<PathBuf, Pipelin
     let json = serde_json::to_vec_pretty(diarization).map_err(|e| io(e.into()))?;
     crate::atomic::write_file(&path, |w| std::io::Write::write_all(w, &json)).map_err(io)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path) -> Settings {
+        Settings::new(ModelStore::new(dir.join("models")))
+    }
+
+    #[test]
+    fn what_a_run_needs_is_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path());
+        assert!(s.check(true, Goal::Draft).is_ok());
+        assert!(s.check(false, Goal::Transcript).is_ok());
+        let e = s.check(false, Goal::Draft).unwrap_err();
+        assert!(e.to_string().contains("meeting file"), "{e}");
+        let with_list = Settings {
+            corrections: Some(dir.path().join("c.txt")),
+            ..settings(dir.path())
+        };
+        assert!(matches!(
+            with_list.check(false, Goal::Transcript),
+            Err(PipelineError::CorrectionsWithoutMeeting)
+        ));
+    }
+
+    #[test]
+    fn bad_lists_and_missing_models_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("fillers.txt");
+        let e = Pipeline::new(Settings {
+            fillers: Some(missing.clone()),
+            ..settings(dir.path())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("filler list"), "{e}");
+        assert!(
+            e.to_string().contains(&missing.display().to_string()),
+            "{e}"
+        );
+
+        let list = dir.path().join("confusions.txt");
+        std::fs::write(&list, "no arrow on this line\n").unwrap();
+        let e = Pipeline::new(Settings {
+            corrections: Some(list.clone()),
+            ..settings(dir.path())
+        })
+        .unwrap_err();
+        assert!(matches!(e, PipelineError::Correct(_)), "{e}");
+        assert!(e.to_string().contains("confusions.txt"), "{e}");
+
+        let e = Pipeline::new(settings(dir.path())).unwrap_err();
+        assert!(e.to_string().contains("kaigiroku model install"), "{e}");
+
+        if !cfg!(feature = "cuda") {
+            let e = Pipeline::new(Settings {
+                gpu: Some(0),
+                ..settings(dir.path())
+            })
+            .unwrap_err();
+            assert!(matches!(e, PipelineError::NoGpuSupport), "{e}");
+        }
+    }
 }

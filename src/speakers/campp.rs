@@ -103,12 +103,14 @@ pub struct Campplus {
     dense: Tensor,
     dense_bn: Norm,
     fbank: Fbank,
+    device: Device,
 }
 
 /// The state dict by name, for building the network.
 struct Weights {
     path: PathBuf,
     tensors: HashMap<String, Tensor>,
+    device: Device,
 }
 
 impl Weights {
@@ -117,7 +119,9 @@ impl Weights {
             path: self.path.clone(),
             what: format!("no tensor {name}"),
         })?;
-        Ok(t.to_dtype(DType::F32)?.contiguous()?)
+        Ok(t.to_dtype(DType::F32)?
+            .to_device(&self.device)?
+            .contiguous()?)
     }
 
     /// A 1×1 conv weight as an (out, in) matrix.
@@ -161,15 +165,16 @@ impl Weights {
             .collect();
         let shape = (1, mean.len(), 1);
         Ok(Norm {
-            scale: Tensor::from_vec(scale, shape, &Device::Cpu)?,
-            shift: Tensor::from_vec(shift, shape, &Device::Cpu)?,
+            scale: Tensor::from_vec(scale, shape, &self.device)?,
+            shift: Tensor::from_vec(shift, shape, &self.device)?,
         })
     }
 }
 
 impl Campplus {
-    /// Loads the state dict at `path`.
-    pub fn load(path: &Path) -> Result<Campplus, CampplusError> {
+    /// Loads the state dict at `path` onto `device` (the CPU, or with the
+    /// `cuda` feature a GPU: `Device::new_cuda(n)`).
+    pub fn load(path: &Path, device: &Device) -> Result<Campplus, CampplusError> {
         let tensors = candle_core::pickle::read_all(path).map_err(|e| CampplusError::Load {
             path: path.to_path_buf(),
             what: e.to_string(),
@@ -177,6 +182,7 @@ impl Campplus {
         let w = Weights {
             path: path.to_path_buf(),
             tensors: tensors.into_iter().collect(),
+            device: device.clone(),
         };
         let mut res = Vec::new();
         for stage in ["head.layer1", "head.layer2"] {
@@ -242,6 +248,7 @@ impl Campplus {
             dense: w.matrix("xvector.dense.linear.weight")?,
             dense_bn: w.norm("xvector.dense.nonlinear.batchnorm", false)?,
             fbank: Fbank::new(),
+            device: device.clone(),
         })
     }
 
@@ -250,7 +257,7 @@ impl Campplus {
         let features = self.fbank.features(samples);
         let frames = features.len() / BINS;
         // (frames, bins) → (bins, 1 channel, frames)
-        let x = Tensor::from_vec(features, (frames, BINS), &Device::Cpu)?
+        let x = Tensor::from_vec(features, (frames, BINS), &self.device)?
             .t()?
             .contiguous()?
             .reshape((BINS, 1, frames))?;
@@ -322,7 +329,7 @@ impl CamLayer {
         let gate = pointwise(w2, &hidden)?.broadcast_add(b2)?;
         let gate = sigmoid(&gate)?;
         let index: Vec<u32> = (0..t).map(|i| (i / SEGMENT) as u32).collect();
-        let index = Tensor::from_vec(index, t, &Device::Cpu)?;
+        let index = Tensor::from_vec(index, t, x.device())?;
         y * gate.index_select(&index, 2)?
     }
 }
@@ -354,5 +361,5 @@ fn conv3x3(x: &Tensor, weight: &Tensor, stride: usize) -> candle_core::Result<Te
 /// `count` bands `first`, `first + stride`, … of (bands, channels, frames) maps.
 fn bands(x: &Tensor, first: usize, stride: usize, count: usize) -> candle_core::Result<Tensor> {
     let index: Vec<u32> = (0..count).map(|i| (first + i * stride) as u32).collect();
-    x.index_select(&Tensor::from_vec(index, count, &Device::Cpu)?, 0)
+    x.index_select(&Tensor::from_vec(index, count, x.device())?, 0)
 }

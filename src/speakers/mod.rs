@@ -71,6 +71,8 @@ pub enum SpeakersError {
     BadSegment { index: usize, start: f64, end: f64 },
     #[error(transparent)]
     Campplus(#[from] campp::CampplusError),
+    #[error("GPU {gpu} for CAM++: {reason} (GPUs need a build with `--features cuda`)")]
+    Gpu { gpu: u32, reason: String },
 }
 
 /// Which speaker embedding ran.
@@ -154,9 +156,17 @@ pub struct DiarizerBuilder {
     threshold: Option<f32>,
     pitch_weight: f32,
     model: ModelChoice,
+    gpu: Option<u32>,
 }
 
 impl DiarizerBuilder {
+    /// Runs CAM++ on GPU `gpu` (`None`: the CPU, the default); needs a
+    /// build with the `cuda` feature.
+    pub fn gpu(mut self, gpu: Option<u32>) -> Self {
+        self.gpu = gpu;
+        self
+    }
+
     /// Embeds with the CAM++ state dict at `path` (by default, the
     /// classical embedding).
     pub fn campplus_model(mut self, path: impl Into<PathBuf>) -> Self {
@@ -213,8 +223,17 @@ impl DiarizerBuilder {
             ModelChoice::File(path) => Some(path.clone()),
             ModelChoice::Classical => None,
         };
+        let device = match self.gpu {
+            None => candle_core::Device::Cpu,
+            Some(gpu) => {
+                candle_core::Device::new_cuda(gpu as usize).map_err(|e| SpeakersError::Gpu {
+                    gpu,
+                    reason: e.to_string(),
+                })?
+            }
+        };
         let campplus = match path {
-            Some(path) => Some(Arc::new(campp::Campplus::load(&path)?)),
+            Some(path) => Some(Arc::new(campp::Campplus::load(&path, &device)?)),
             None => None,
         };
         Ok(Diarizer {
@@ -262,6 +281,7 @@ impl Diarizer {
             threshold: None,
             pitch_weight: 10.0,
             model: ModelChoice::Classical,
+            gpu: None,
         }
     }
 

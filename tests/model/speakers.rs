@@ -365,7 +365,7 @@ fn campplus_matches_the_pytorch_reference() {
         "CAM++ not installed ({}): run `kaigiroku model install`",
         path.display()
     );
-    let model = Campplus::load(&path).unwrap();
+    let model = Campplus::load(&path, &candle_core::Device::Cpu).unwrap();
     let audio = load_wav(&root().join("samples/kaigi-2022-01/meeting.wav"));
     for c in campplus_reference()["clips"].as_array().unwrap() {
         let expected = floats(&c["embedding"]);
