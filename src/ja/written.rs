@@ -210,7 +210,7 @@ pub fn is_spoken_ending(sentence: &str) -> bool {
 /// The sentence without its final mark, and the mark.
 fn split_stop(s: &str) -> (&str, &str) {
     match s.char_indices().last() {
-        Some((i, c)) if matches!(c, '。' | '！' | '？' | '!' | '?') => (&s[..i], &s[i..]),
+        Some((i, '。' | '！' | '？' | '!' | '?')) => (&s[..i], &s[i..]),
         _ => (s, ""),
     }
 }
@@ -260,7 +260,7 @@ fn inflect(s: &str) -> String {
         let (head, tail) = rest.split_at(at);
         out.push_str(head);
         let found = FORMS.iter().find(|(suffix, _)| tail.starts_with(suffix));
-        let stem_ok = out.chars().last().is_some_and(|c| is_stem_end(c));
+        let stem_ok = out.chars().last().is_some_and(is_stem_end);
         match found {
             // A question keeps its polite form (it is not 要旨 material).
             Some((suffix, form)) if stem_ok && !tail[suffix.len()..].starts_with(['か', 'ょ']) => {

@@ -252,9 +252,9 @@ pub fn assign(turns: &[Spoken], clusters: usize, meeting: &Meeting) -> Roles {
                 .map(|k| k.weight)
                 .sum();
             if chair_score[c] >= CHAIR_TURN_SCORE && chair_score[c] > other {
-                for k in 0..turns.len() {
-                    if turn_cluster[k] == c {
-                        turn_cluster[k] = chair;
+                for cluster in turn_cluster.iter_mut().take(turns.len()) {
+                    if *cluster == c {
+                        *cluster = chair;
                         merged = true;
                     }
                 }
@@ -596,11 +596,9 @@ fn limit_titles(
         let holders = meeting
             .attendees
             .iter()
-            .filter(|b| &b.role == &a.role)
+            .filter(|b| b.role == a.role)
             .count();
-        let mut with: Vec<usize> = (0..out.len())
-            .filter(|&c| &out[c].role == &a.role)
-            .collect();
+        let mut with: Vec<usize> = (0..out.len()).filter(|&c| out[c].role == a.role).collect();
         if with.len() <= holders {
             continue;
         }

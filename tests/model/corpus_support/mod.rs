@@ -291,7 +291,7 @@ fn score_items(draft: &Draft, truth: &Truth, expected: &[ExpectedItem], s: &mut 
         }
         if let Some(questions) = want.questions {
             s.decisions_total += 1;
-            if questions == !item.questions.is_empty() {
+            if questions != item.questions.is_empty() {
                 s.decisions_right += 1;
             } else {
                 s.notes.push(format!(
