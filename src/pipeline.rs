@@ -46,11 +46,6 @@ pub enum PipelineError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{goal} needs the meeting file (meeting.toml): its attendees and agenda name the speakers and the items")]
     MeetingRequired { goal: Goal },
     #[error("this kaigiroku was built without GPU support: build it with `cargo build --release --features cuda` (needs the CUDA toolkit)")]
@@ -319,34 +314,18 @@ impl Pipeline {
 }
 
 impl Outcome {
-    /// Writes every output of the run into `dir` (created if missing), each
-    /// file atomically; returns the paths written.
+    /// Writes every output of the run into `dir` (created if missing, by
+    /// `atomic`), each file atomically; returns the paths written.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, PipelineError> {
-        std::fs::create_dir_all(dir).map_err(|source| PipelineError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
         let mut written = crate::render::write_transcript(dir, &self.transcript)?;
         if let Some(diarization) = &self.diarization {
-            written.push(write_turns(dir, diarization)?);
+            written.push(crate::render::write_turns(dir, diarization)?);
         }
         if let Some(draft) = &self.draft {
             written.extend(crate::render::write_draft(dir, draft)?);
         }
         Ok(written)
     }
-}
-
-/// `turns.json`: the speakers, their roles and evidence, and the turns.
-fn write_turns(dir: &Path, diarization: &Diarization) -> Result<PathBuf, PipelineError> {
-    let path = dir.join("turns.json");
-    let io = |source: std::io::Error| PipelineError::Write {
-        path: path.clone(),
-        source,
-    };
-    let json = serde_json::to_vec_pretty(diarization).map_err(|e| io(e.into()))?;
-    crate::atomic::write_file(&path, |w| std::io::Write::write_all(w, &json)).map_err(io)?;
-    Ok(path)
 }
 
 #[cfg(test)]

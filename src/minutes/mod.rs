@@ -121,8 +121,6 @@ impl<'a> Drafter<'a> {
         }
         let speakers = draft_speakers(&mut turns, &heard, speakers);
         let roles: Vec<Role> = heard.into_iter().map(|(role, _)| role).collect();
-        let ids =
-            |indices: &[usize]| -> Vec<TurnId> { indices.iter().map(|&i| turns[i].id).collect() };
 
         let split = sections::split(&turns, &roles, &self.meeting.agenda);
         let opening = Part {
@@ -131,7 +129,7 @@ impl<'a> Drafter<'a> {
                 .iter()
                 .filter_map(|&i| statement(&turns, i, false))
                 .collect(),
-            turns: ids(&split.opening),
+            turns: turn_ids(&turns, &split.opening),
         };
         let mut previous_end = turns.first().map_or(0.0, |t| t.start);
         let mut items = Vec::new();
@@ -150,7 +148,7 @@ impl<'a> Drafter<'a> {
                 .iter()
                 .filter_map(|&i| statement(&turns, i, true))
                 .collect(),
-            turns: ids(&split.closing),
+            turns: turn_ids(&turns, &split.closing),
             end_time,
         };
 
@@ -252,8 +250,6 @@ impl<'a> Drafter<'a> {
             (Some(&a), Some(&b)) => (turns[a].start, turns[b].end),
             _ => (previous_end, previous_end),
         };
-        let ids =
-            |indices: &[usize]| -> Vec<TurnId> { indices.iter().map(|&i| turns[i].id).collect() };
         Item {
             kind: spec.kind,
             number: spec.number,
@@ -261,9 +257,9 @@ impl<'a> Drafter<'a> {
             found,
             start,
             end,
-            turns: ids(&section),
+            turns: turn_ids(turns, &section),
             presenter,
-            presentation: ids(&presentation),
+            presentation: turn_ids(turns, &presentation),
             summary,
             questions,
             outcome,
@@ -343,18 +339,12 @@ fn opens_next_item(sentence: &str) -> bool {
         .unwrap_or(&normalized)
         .trim_start_matches(|c: char| c.is_whitespace() || "、,".contains(c));
     let lead = normalized.len() - body.len();
-    let content_after = |end: usize| {
-        normalized[end..]
-            .chars()
-            .filter(|&c| !ja::is_sentence_mark(c) && !"、, ".contains(c))
-            .count()
-    };
     refs.first().is_some_and(|r| {
         // 「広告事項1」: 「事項」 is where a misheard 報告事項 is found.
         let before = normalized
             .get(lead..r.start)
             .map_or(usize::MAX, |b| b.chars().count());
-        r.number.is_some() && before <= 2 && content_after(r.end) >= 4
+        r.number.is_some() && before <= 2 && content_chars(&normalized[r.end..]) >= 4
     }) && ["について", "お願い"].iter().any(|w| s.contains(w))
         && phrases::decision(s).is_none()
 }
@@ -560,6 +550,11 @@ fn draft_speakers(
     out
 }
 
+/// The ids of the turns at `indices`.
+fn turn_ids(turns: &[DraftTurn], indices: &[usize]) -> Vec<TurnId> {
+    indices.iter().map(|&i| turns[i].id).collect()
+}
+
 /// A sentence this short may be a piece of a set phrase cut by a pause.
 const FRAGMENT_CHARS: usize = 5;
 
@@ -574,11 +569,7 @@ fn content_chars(text: &str) -> usize {
 fn bare_item_number(sentence: &str) -> Option<AgendaKind> {
     let normalized = ja::normalize(sentence);
     ja::agenda_refs(&normalized).first().and_then(|r| {
-        (r.number.is_some()
-            && normalized[r.end..]
-                .chars()
-                .all(|c| ja::is_sentence_mark(c) || "、, ".contains(c)))
-        .then_some(r.kind)
+        (r.number.is_some() && content_chars(&normalized[r.end..]) == 0).then_some(r.kind)
     })
 }
 

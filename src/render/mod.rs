@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::draft::{Draft, DraftError};
+use crate::speakers::Diarization;
 use crate::types::{Segment, Transcript};
 
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +210,17 @@ fn timestamp(seconds: f64, separator: char) -> String {
         ms / 1000 % 60,
         ms % 1000
     )
+}
+
+/// `turns.json`: the speakers with their roles and evidence, and the turns.
+pub fn write_turns(dir: &Path, diarization: &Diarization) -> Result<PathBuf, RenderError> {
+    let path = dir.join("turns.json");
+    let json = serde_json::to_vec_pretty(diarization).map_err(|e| RenderError::Io {
+        path: path.clone(),
+        source: e.into(),
+    })?;
+    write_atomically(&path, &json)?;
+    Ok(path)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
