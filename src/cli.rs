@@ -65,6 +65,25 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Review a draft in the browser: listen, fix words and speakers, export.
+    /// Serves DIR (what `draft` wrote) on 127.0.0.1 until Ctrl-C; every edit is
+    /// saved at once to DIR/draft.json, with its history in DIR/history.jsonl.
+    #[cfg(feature = "review")]
+    Review {
+        dir: PathBuf,
+        /// The recording, when the path in DIR/transcript.json no longer finds it.
+        #[arg(long)]
+        audio: Option<PathBuf>,
+        /// Port on 127.0.0.1 [default: a free one].
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The confusion list that find-and-replace adds to [default: DIR/corrections.txt].
+        #[arg(long)]
+        corrections: Option<PathBuf>,
+        /// Do not open a browser; only print the URL.
+        #[arg(long)]
+        no_open: bool,
+    },
 }
 
 /// Options shared by every command that transcribes.
@@ -145,4 +164,32 @@ impl Observer for Bars {
         self.bar.set_length((total * 10.0) as u64);
         self.bar.set_position((done * 10.0) as u64);
     }
+}
+
+/// Opens `url` in the desktop's browser; false when there is no desktop.
+#[cfg(feature = "review")]
+pub fn open_browser(url: &str) -> bool {
+    use std::process::{Command, Stdio};
+    let mut command = if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+        if !desktop {
+            return false;
+        }
+        Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .is_ok()
 }

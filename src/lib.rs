@@ -18,6 +18,8 @@ pub mod minutes;
 pub mod model;
 pub mod pipeline;
 pub mod render;
+#[cfg(feature = "review")]
+pub mod review;
 pub mod speakers;
 pub mod transcribe;
 pub mod types;

@@ -70,7 +70,54 @@ fn main() -> Result<()> {
             println!("wrote {}", written.display());
             Ok(())
         }
+        #[cfg(feature = "review")]
+        Command::Review {
+            dir,
+            audio,
+            port,
+            corrections,
+            no_open,
+        } => review(
+            kaigiroku::review::Options {
+                dir,
+                audio,
+                port,
+                corrections,
+            },
+            !no_open,
+        ),
     }
+}
+
+/// Serves the review page until Ctrl-C.
+#[cfg(feature = "review")]
+fn review(options: kaigiroku::review::Options, open_browser: bool) -> Result<()> {
+    use kaigiroku::review::{self, store::Opened};
+    let dir = options.dir.clone();
+    let review = review::Review::open(&options)
+        .with_context(|| format!("cannot review {}", dir.display()))?;
+    match review.opened() {
+        Opened::Fresh => eprintln!(
+            "review: the draft as drafted is kept as {}",
+            dir.join(review::store::ORIGINAL).display()
+        ),
+        Opened::Resumed { revision } => eprintln!("review: resuming at change {revision}"),
+        Opened::Recovered { revision } => eprintln!(
+            "review: the last change ({revision}) had not reached draft.json; it has been restored from the history"
+        ),
+        Opened::Rebased { suffix } => eprintln!(
+            "review: draft.json was made anew since the last review; that review's history is kept as history.{suffix}.jsonl"
+        ),
+    }
+    let url = review.url();
+    println!("{url}");
+    eprintln!("review: the link above works once and only on this computer; Ctrl-C stops the server (every saved change stays)");
+    if open_browser && !cli::open_browser(&url) {
+        eprintln!("review: no browser to open here; open the link above");
+    }
+    review::serve(review).context("review server")?;
+    eprintln!("review: stopped");
+    Ok(())
 }
 
 /// Transcribes (and with a meeting, drafts) one recording: everything is

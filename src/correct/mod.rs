@@ -40,7 +40,7 @@ use chars::{contains, ends_within, is_separator, occurrences};
 use era::{can_precede_era, era_year_after, is_hiragana, ERA_MISREADINGS};
 
 /// The built-in confusion list, `assets/corrections.txt`.
-const DEFAULT_CONFUSIONS: &str = include_str!("../../assets/corrections.txt");
+pub const DEFAULT_CONFUSIONS: &str = include_str!("../../assets/corrections.txt");
 
 /// Vocabulary terms shorter than this (in characters) are never fuzzy-matched:
 /// a near-match of a short term is too often another real word.

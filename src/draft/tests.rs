@@ -60,7 +60,7 @@ fn turn(start: f64, end: f64, speaker: u32, role: Role, text: &str) -> Turn {
 
 /// A draft as the minutes stage makes it: an opening, a 議案 with a
 /// presentation, 要旨 and decision, a 報告事項 with questions, a closing.
-fn draft() -> Draft {
+pub(crate) fn draft() -> Draft {
     let meeting = Meeting::parse(Path::new("meeting.toml"), MEETING).unwrap();
     let (chair, sec, member) = (Role::Chair, Role::Secretariat, Role::Member);
     let turns = vec![
