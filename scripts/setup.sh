@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building kaigiroku needs and is missing: cmake and clang for
 # whisper.cpp (built from source by whisper-rs), libclang for its bindings,
-# ALSA headers for live recording, pip for model installation.
+# ALSA headers for live recording, pip for model installation, chromium and
+# chromedriver for the review page's browser test.
 # Safe to run again: it installs only what is not there.
 set -euo pipefail
 
-packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip)
+packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,7 @@
 //! Tests that need no model: audio decoding and bad input, meeting files,
 //! the correction stage on recorded Whisper output, the minutes from truth
-//! turns, the renders and draft edits. One test binary, so whisper.cpp is
+//! turns, the renders and draft edits, the review server (and its page in
+//! chromium). One test binary, so whisper.cpp is
 //! linked once for all of them: `cargo test --release --test fast`
 //! (a module alone: `cargo test --release --test fast render_minutes`).
 
@@ -15,3 +16,9 @@ mod minutes_e2e;
 mod minutes_sections;
 mod minutes_summary;
 mod render_minutes;
+#[cfg(feature = "review")]
+mod review_browser;
+#[cfg(feature = "review")]
+mod review_kill;
+#[cfg(feature = "review")]
+mod review_support;
