@@ -137,6 +137,9 @@ mod tests {
         )
         .unwrap_err();
         let message = err.to_string();
-        assert!(message.contains("nowhere/meeting.wav") && message.contains("--audio"), "{message}");
+        assert!(
+            message.contains("nowhere/meeting.wav") && message.contains("--audio"),
+            "{message}"
+        );
     }
 }

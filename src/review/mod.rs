@@ -25,7 +25,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET /`, `/app.js`, `/style.css` | the page |
+//! | `GET /`, `/js/*.js`, `/style.css` | the page |
 //! | `GET /audio` | the recording (`audio/wav`), with range requests (206) |
 //! | `GET /api/state` | [`State`](server::State): revision, undo/redo, draft, transcript segments |
 //! | `POST /api/edit` `{"revision": N, "edits": [DraftEdit…]}` | [`Saved`](store::Saved) |

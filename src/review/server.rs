@@ -24,7 +24,15 @@ use crate::render::{self, Format};
 use crate::types::{Dropped, Segment, Transcript};
 
 const INDEX_HTML: &str = include_str!("page/index.html");
-const APP_JS: &str = include_str!("page/app.js");
+/// The page's scripts, in the order index.html loads them.
+const SCRIPTS: [(&str, &str); 6] = [
+    ("base.js", include_str!("page/base.js")),
+    ("save.js", include_str!("page/save.js")),
+    ("render.js", include_str!("page/render.js")),
+    ("side.js", include_str!("page/side.js")),
+    ("audio.js", include_str!("page/audio.js")),
+    ("events.js", include_str!("page/events.js")),
+];
 const STYLE_CSS: &str = include_str!("page/style.css");
 
 const COOKIE: &str = "kaigiroku";
@@ -90,12 +98,11 @@ impl Review {
     pub fn open(options: &Options) -> Result<Review, ReviewError> {
         let dir = &options.dir;
         let transcript_path = dir.join("transcript.json");
-        let text = std::fs::read_to_string(&transcript_path).map_err(|source| {
-            ReviewError::Read {
+        let text =
+            std::fs::read_to_string(&transcript_path).map_err(|source| ReviewError::Read {
                 path: transcript_path.clone(),
                 source,
-            }
-        })?;
+            })?;
         let transcript: Transcript =
             serde_json::from_str(&text).map_err(|e| ReviewError::Transcript {
                 path: transcript_path.clone(),
@@ -167,8 +174,11 @@ impl Review {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(index))
-            .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
-            .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
+            .route("/js/{name}", get(script))
+            .route(
+                "/style.css",
+                get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+            )
             .route_service("/audio", ServeFile::new(&self.app.audio))
             .route("/api/state", get(state))
             .route("/api/edit", post(edit))
@@ -176,6 +186,7 @@ impl Review {
             .route("/api/redo", post(redo))
             .route("/api/replace", post(replace))
             .route("/api/export/{format}", get(export))
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
             .fallback(|| async { refuse(StatusCode::NOT_FOUND, "no such page".into()) })
             .layer(middleware::from_fn_with_state(self.app.clone(), guard))
             .with_state(self.app.clone())
@@ -260,9 +271,18 @@ async fn guard(Shared(app): Shared<Arc<App>>, request: Request, next: Next) -> R
         Err(message) => refuse(StatusCode::FORBIDDEN, message),
     };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers
         .entry(header::CACHE_CONTROL)
@@ -356,6 +376,13 @@ async fn index(Shared(app): Shared<Arc<App>>, uri: Uri, headers: HeaderMap) -> R
     )
 }
 
+async fn script(UrlPath(name): UrlPath<String>) -> Response {
+    match SCRIPTS.iter().find(|(n, _)| *n == name) {
+        Some((_, body)) => asset("text/javascript; charset=utf-8", body),
+        None => refuse(StatusCode::NOT_FOUND, format!("no script `{name}`")),
+    }
+}
+
 async fn state(Shared(app): Shared<Arc<App>>) -> Response {
     let store = lock(&app.store);
     json(
@@ -376,21 +403,21 @@ async fn state(Shared(app): Shared<Arc<App>>) -> Response {
 async fn edit(Shared(app): Shared<Arc<App>>, body: Bytes) -> Response {
     match parse::<EditRequest>(&body) {
         Ok(r) => change(app, r.revision, Change::Edit(r.edits)).await,
-        Err(response) => response,
+        Err(e) => invalid(&e),
     }
 }
 
 async fn undo(Shared(app): Shared<Arc<App>>, body: Bytes) -> Response {
     match parse::<RevisionRequest>(&body) {
         Ok(r) => change(app, r.revision, Change::Undo).await,
-        Err(response) => response,
+        Err(e) => invalid(&e),
     }
 }
 
 async fn redo(Shared(app): Shared<Arc<App>>, body: Bytes) -> Response {
     match parse::<RevisionRequest>(&body) {
         Ok(r) => change(app, r.revision, Change::Redo).await,
-        Err(response) => response,
+        Err(e) => invalid(&e),
     }
 }
 
@@ -408,7 +435,7 @@ async fn change(app: Arc<App>, revision: u64, change: Change) -> Response {
 async fn replace(Shared(app): Shared<Arc<App>>, body: Bytes) -> Response {
     let request = match parse::<ReplaceRequest>(&body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(e) => return invalid(&e),
     };
     blocking(app, move |app| {
         let mut store = lock(&app.store);
@@ -508,13 +535,15 @@ async fn blocking(app: Arc<App>, work: impl FnOnce(&App) -> Response + Send + 's
         .unwrap_or_else(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        refuse(
-            StatusCode::BAD_REQUEST,
-            format!("the request is not valid: {e}; nothing was changed"),
-        )
-    })
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(body)
+}
+
+fn invalid(e: &serde_json::Error) -> Response {
+    refuse(
+        StatusCode::BAD_REQUEST,
+        format!("the request is not valid: {e}; nothing was changed"),
+    )
 }
 
 fn store_error(e: &StoreError) -> Response {
@@ -523,10 +552,7 @@ fn store_error(e: &StoreError) -> Response {
             StatusCode::CONFLICT,
             &serde_json::json!({ "error": e.to_string(), "revision": current }),
         ),
-        e if e.is_refusal() => refuse(
-            StatusCode::BAD_REQUEST,
-            format!("{e}; nothing was changed"),
-        ),
+        e if e.is_refusal() => refuse(StatusCode::BAD_REQUEST, format!("{e}; nothing was changed")),
         e => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -552,12 +578,18 @@ fn asset(mime: &'static str, body: &'static str) -> Response {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Compares secrets in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn random_token() -> Result<String, ReviewError> {

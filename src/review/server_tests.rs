@@ -25,7 +25,8 @@ fn fixture_folder() -> tempfile::TempDir {
     };
     let mut w = hound::WavWriter::create(&wav, spec).unwrap();
     for i in 0..16_000 * 2 {
-        w.write_sample(((i as f32 * 0.05).sin() * 8000.0) as i16).unwrap();
+        w.write_sample(((i as f32 * 0.05).sin() * 8000.0) as i16)
+            .unwrap();
     }
     w.finalize().unwrap();
     let transcript = Transcript {
@@ -61,7 +62,10 @@ async fn open() -> Fixture {
     let response = send(&router, get(&review, path)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let set = response.headers()[header::SET_COOKIE].to_str().unwrap();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let cookie = set.split(';').next().unwrap().to_string();
     Fixture {
         dir,
@@ -122,18 +126,20 @@ async fn send(router: &Router, request: HttpRequest<Body>) -> Response {
     router.clone().oneshot(request).await.unwrap()
 }
 
-const SET_TEXT: &str =
-    r#"{"revision": 0, "edits": [{"edit": "set_text", "turn": "T7", "text": "直した。", "statement": null}]}"#;
+const SET_TEXT: &str = r#"{"revision": 0, "edits": [{"edit": "set_text", "turn": "T7", "text": "直した。", "statement": null}]}"#;
 
 #[tokio::test]
 async fn the_page_and_its_state_come_with_a_strict_policy() {
     let f = open().await;
     let (status, headers, body) = f.call(f.get("/")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8(body).unwrap().contains("/app.js"));
+    let page = String::from_utf8(body).unwrap();
+    for (name, _) in SCRIPTS {
+        assert!(page.contains(&format!("/js/{name}")), "{name} not loaded");
+    }
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"));
-    for asset in ["/app.js", "/style.css"] {
+    for asset in ["/js/base.js", "/js/events.js", "/style.css"] {
         assert_eq!(f.call(f.get(asset)).await.0, StatusCode::OK, "{asset}");
     }
     let (status, state) = f.json(f.get("/api/state")).await;
@@ -161,13 +167,19 @@ async fn an_edit_is_saved_and_undone_and_redone() {
     assert_eq!(redone["draft"]["turns"][6]["text"], "直した。");
     let (status, nothing) = f.json(f.post("/api/redo", r#"{"revision": 3}"#)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(nothing["error"].as_str().unwrap().contains("nothing to redo"));
+    assert!(nothing["error"]
+        .as_str()
+        .unwrap()
+        .contains("nothing to redo"));
 }
 
 #[tokio::test]
 async fn a_change_on_an_old_revision_is_a_conflict() {
     let f = open().await;
-    assert_eq!(f.json(f.post("/api/edit", SET_TEXT)).await.0, StatusCode::OK);
+    assert_eq!(
+        f.json(f.post("/api/edit", SET_TEXT)).await.0,
+        StatusCode::OK
+    );
     let before = f.draft_json();
     // A second tab still on revision 0.
     let (status, conflict) = f.json(f.post("/api/edit", SET_TEXT)).await;
@@ -193,8 +205,12 @@ async fn bad_json_and_bad_edits_are_400_and_write_nothing() {
         assert!(message.contains("nothing was changed"), "{message}");
     }
     assert_eq!(f.draft_json(), before);
-    assert!(!f.dir.path().join("history.jsonl").exists()
-        || std::fs::read(f.dir.path().join("history.jsonl")).unwrap().is_empty());
+    assert!(
+        !f.dir.path().join("history.jsonl").exists()
+            || std::fs::read(f.dir.path().join("history.jsonl"))
+                .unwrap()
+                .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -211,14 +227,22 @@ async fn strangers_are_refused() {
     let ours = format!("127.0.0.1:{port}");
     let cases = [
         // DNS rebinding: the right cookie, another Host.
-        plain("/api/state", &format!("evil.example:{port}"), Some(&f.cookie)),
+        plain(
+            "/api/state",
+            &format!("evil.example:{port}"),
+            Some(&f.cookie),
+        ),
         plain("/api/state", "127.0.0.1:1", Some(&f.cookie)),
         // No session, or a wrong one.
         plain("/api/state", &ours, None),
         plain("/", &ours, None),
         plain("/audio", &ours, Some("kaigiroku=guess")),
         // The URL's token works once only.
-        plain(&f.review.url().replace(&format!("http://{ours}"), ""), &ours, None),
+        plain(
+            &f.review.url().replace(&format!("http://{ours}"), ""),
+            &ours,
+            None,
+        ),
     ];
     for request in cases {
         let what = format!("{} {:?}", request.uri(), request.headers());
@@ -237,8 +261,12 @@ async fn strangers_are_refused() {
         let (status, _) = f.json(b.body(Body::from(SET_TEXT)).unwrap()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
     }
-    assert!(!f.dir.path().join("history.jsonl").exists()
-        || std::fs::read(f.dir.path().join("history.jsonl")).unwrap().is_empty());
+    assert!(
+        !f.dir.path().join("history.jsonl").exists()
+            || std::fs::read(f.dir.path().join("history.jsonl"))
+                .unwrap()
+                .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -272,9 +300,15 @@ async fn replace_changes_every_text_and_can_teach_the_next_meeting() {
     assert!(list.ends_with("令和 → 平成\n"));
     // Undone as one change.
     let (_, undone) = f.json(f.post("/api/undo", r#"{"revision": 1}"#)).await;
-    assert!(undone["draft"]["turns"][2]["text"].as_str().unwrap().contains("令和"));
+    assert!(undone["draft"]["turns"][2]["text"]
+        .as_str()
+        .unwrap()
+        .contains("令和"));
     let (status, _) = f
-        .json(f.post("/api/replace", r#"{"revision": 2, "find": "存在しない", "replace": "x"}"#))
+        .json(f.post(
+            "/api/replace",
+            r#"{"revision": 2, "find": "存在しない", "replace": "x"}"#,
+        ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -290,9 +324,15 @@ async fn exports_are_the_edited_minutes() {
         .unwrap()
         .contains("minutes.docx"));
     assert_eq!(&body[..2], b"PK");
-    assert_eq!(std::fs::read(f.dir.path().join("minutes.docx")).unwrap(), body);
+    assert_eq!(
+        std::fs::read(f.dir.path().join("minutes.docx")).unwrap(),
+        body
+    );
     let (status, _, text) = f.call(f.get("/api/export/txt")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(text).unwrap().contains("直した"));
-    assert_eq!(f.call(f.get("/api/export/pdf")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        f.call(f.get("/api/export/pdf")).await.0,
+        StatusCode::NOT_FOUND
+    );
 }

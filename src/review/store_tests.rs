@@ -28,9 +28,17 @@ fn edits_reach_draft_json_and_the_original_stays() {
     let (dir, original) = folder();
     let (mut store, opened) = Store::open(dir.path()).unwrap();
     assert_eq!(opened, Opened::Fresh);
-    let saved = store.change(0, set_text(3, "資料1をご覧ください。")).unwrap();
-    assert_eq!((saved.revision, saved.can_undo, saved.can_redo), (1, true, false));
-    assert_eq!(on_disk(dir.path()).turn(TurnId(3)).unwrap().text, "資料1をご覧ください。");
+    let saved = store
+        .change(0, set_text(3, "資料1をご覧ください。"))
+        .unwrap();
+    assert_eq!(
+        (saved.revision, saved.can_undo, saved.can_redo),
+        (1, true, false)
+    );
+    assert_eq!(
+        on_disk(dir.path()).turn(TurnId(3)).unwrap().text,
+        "資料1をご覧ください。"
+    );
     let kept = Draft::load(&dir.path().join(ORIGINAL)).unwrap();
     assert_eq!(kept.to_json().unwrap(), original.to_json().unwrap());
 }
@@ -44,7 +52,16 @@ fn a_stale_revision_or_a_bad_edit_writes_nothing() {
     let draft = std::fs::read(dir.path().join(DRAFT)).unwrap();
 
     let stale = store.change(0, set_text(3, "二")).unwrap_err();
-    assert!(matches!(stale, StoreError::Conflict { expected: 0, current: 1 }), "{stale}");
+    assert!(
+        matches!(
+            stale,
+            StoreError::Conflict {
+                expected: 0,
+                current: 1
+            }
+        ),
+        "{stale}"
+    );
     // The second edit of the group does not fit: the first is not kept either.
     let bad = Change::Edit(vec![
         DraftEdit::CheckTurn {
@@ -57,7 +74,10 @@ fn a_stale_revision_or_a_bad_edit_writes_nothing() {
         },
     ]);
     let refused = store.change(1, bad).unwrap_err();
-    assert!(matches!(refused, StoreError::Edit { index: 1, .. }), "{refused}");
+    assert!(
+        matches!(refused, StoreError::Edit { index: 1, .. }),
+        "{refused}"
+    );
     assert!(refused.is_refusal());
     assert!(!store.draft().turn(TurnId(1)).unwrap().checked);
     assert_eq!(std::fs::read(dir.path().join(HISTORY)).unwrap(), history);
@@ -91,11 +111,20 @@ fn undo_and_redo_survive_a_restart() {
     assert_eq!(store.draft().to_json().unwrap(), after_split);
     assert!(store.can_redo());
     let redone = store.change(3, Change::Redo).unwrap();
-    assert_eq!(redone.draft.speaker(SpeakerId(3)).unwrap().role, Role::Title("情報管理課長".into()));
+    assert_eq!(
+        redone.draft.speaker(SpeakerId(3)).unwrap().role,
+        Role::Title("情報管理課長".into())
+    );
     store.change(4, Change::Undo).unwrap();
     store.change(5, Change::Undo).unwrap();
-    assert_eq!(store.draft().to_json().unwrap(), original.to_json().unwrap());
-    assert!(matches!(store.change(6, Change::Undo), Err(StoreError::NothingToUndo)));
+    assert_eq!(
+        store.draft().to_json().unwrap(),
+        original.to_json().unwrap()
+    );
+    assert!(matches!(
+        store.change(6, Change::Undo),
+        Err(StoreError::NothingToUndo)
+    ));
     // Redo of the split after a restart gives the same ids again.
     drop(store);
     let (mut store, _) = Store::open(dir.path()).unwrap();
@@ -130,7 +159,8 @@ fn a_torn_last_history_line_is_cut_off() {
     }
     let history = dir.path().join(HISTORY);
     let mut f = OpenOptions::new().append(true).open(&history).unwrap();
-    f.write_all(br#"{"revision":2,"action":"edit","edi"#).unwrap();
+    f.write_all(br#"{"revision":2,"action":"edit","edi"#)
+        .unwrap();
     drop(f);
     let (mut store, opened) = Store::open(dir.path()).unwrap();
     assert_eq!(opened, Opened::Resumed { revision: 1 });
@@ -151,9 +181,16 @@ fn a_damaged_history_line_in_the_middle_is_an_error_naming_it() {
     }
     let history = dir.path().join(HISTORY);
     let text = std::fs::read_to_string(&history).unwrap();
-    std::fs::write(&history, text.replacen("\"revision\":1", "\"revision\":7", 1)).unwrap();
+    std::fs::write(
+        &history,
+        text.replacen("\"revision\":1", "\"revision\":7", 1),
+    )
+    .unwrap();
     let message = Store::open(dir.path()).err().unwrap().to_string();
-    assert!(message.contains("history.jsonl:1") && message.contains("move"), "{message}");
+    assert!(
+        message.contains("history.jsonl:1") && message.contains("move"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -173,7 +210,10 @@ fn a_draft_made_anew_starts_a_new_review_and_keeps_the_old_one() {
     };
     assert_eq!(store.revision(), 0);
     assert_eq!(store.draft().turns[0].text, "新しい下書き");
-    for kept in [format!("draft.original.{suffix}.json"), format!("history.{suffix}.jsonl")] {
+    for kept in [
+        format!("draft.original.{suffix}.json"),
+        format!("history.{suffix}.jsonl"),
+    ] {
         assert!(dir.path().join(&kept).exists(), "{kept} not kept");
     }
 }
