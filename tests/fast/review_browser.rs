@@ -92,7 +92,11 @@ async fn until(c: &Client, what: &str, script: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while js(c, script).await != Value::Bool(true) {
         if Instant::now() > deadline {
-            let error = js(c, "return document.getElementById('error')?.textContent || ''").await;
+            let error = js(
+                c,
+                "return document.getElementById('error')?.textContent || ''",
+            )
+            .await;
             panic!("timed out waiting for {what} (page error: {error})");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -135,8 +139,19 @@ async fn play_turn(c: &Client, id: &str) -> f64 {
         .find(Locator::Css(&format!(".turn[data-turn='{id}']")))
         .await
         .unwrap();
-    let start: f64 = turn.attr("data-start").await.unwrap().unwrap().parse().unwrap();
-    turn.find(Locator::Css(".play")).await.unwrap().click().await.unwrap();
+    let start: f64 = turn
+        .attr("data-start")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    turn.find(Locator::Css(".play"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     until(
         c,
         &format!("{id} playing from {start}"),
@@ -153,15 +168,36 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     let server = Server::start(dir.path());
     let (_driver, c) = browser(downloads.path()).await;
     c.goto(&server.url).await.unwrap();
-    until(&c, "the page", "return document.querySelectorAll('.turn[data-turn]').length > 10").await;
+    until(
+        &c,
+        "the page",
+        "return document.querySelectorAll('.turn[data-turn]').length > 10",
+    )
+    .await;
     saved_revision(&c, 0).await;
 
     // Click a turn: the audio seeks to its start and plays, and moves on.
     let start = play_turn(&c, "T3").await;
-    let first: f64 = js(&c, &format!("{PLAYER} return a.currentTime")).await.as_f64().unwrap();
-    assert!(first >= start - 0.05, "seeked to {first}, turn starts at {start}");
-    until(&c, "time moving", &format!("{PLAYER} return a.currentTime > {first} + 0.3")).await;
-    until(&c, "the played turn highlighted", "return !!document.querySelector(\".turn[data-turn='T3'].playing\")").await;
+    let first: f64 = js(&c, &format!("{PLAYER} return a.currentTime"))
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(
+        first >= start - 0.05,
+        "seeked to {first}, turn starts at {start}"
+    );
+    until(
+        &c,
+        "time moving",
+        &format!("{PLAYER} return a.currentTime > {first} + 0.3"),
+    )
+    .await;
+    until(
+        &c,
+        "the played turn highlighted",
+        "return !!document.querySelector(\".turn[data-turn='T3'].playing\")",
+    )
+    .await;
     js(&c, &format!("{PLAYER} a.pause(); return true")).await;
 
     // Edit a turn's text; click elsewhere; saved as revision 1.
@@ -173,7 +209,12 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     text.click().await.unwrap();
     text.clear().await.unwrap();
     text.send_keys(edited).await.unwrap();
-    c.find(Locator::Css("h1")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     saved_revision(&c, 1).await;
     assert_eq!(turn_text(&disk(dir.path()), "T9"), edited);
 
@@ -189,17 +230,38 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
 
     // Reload: both are there.
     c.refresh().await.unwrap();
-    until(&c, "the page again", "return document.querySelectorAll('.turn[data-turn]').length > 10").await;
+    until(
+        &c,
+        "the page again",
+        "return document.querySelectorAll('.turn[data-turn]').length > 10",
+    )
+    .await;
     saved_revision(&c, 2).await;
     let shown = js(&c, "return document.querySelector(\".turn[data-turn='T9'] .turn-text\").textContent || document.querySelector(\".turn[data-turn='T9'] .turn-text\").value").await;
     assert_eq!(shown.as_str().unwrap().trim(), edited);
-    let role = js(&c, "return document.querySelector(\"select.speaker-role[data-speaker='S4']\").value").await;
+    let role = js(
+        &c,
+        "return document.querySelector(\"select.speaker-role[data-speaker='S4']\").value",
+    )
+    .await;
     assert_eq!(role, "事務局");
-    let label = js(&c, "return document.querySelector(\".turn[data-turn='T11'] .role\").textContent").await;
-    assert!(label.as_str().unwrap().contains("事務局"), "T11 (S4) labelled {label}");
+    let label = js(
+        &c,
+        "return document.querySelector(\".turn[data-turn='T11'] .role\").textContent",
+    )
+    .await;
+    assert!(
+        label.as_str().unwrap().contains("事務局"),
+        "T11 (S4) labelled {label}"
+    );
 
     // Undo the role.
-    c.find(Locator::Id("undo")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("undo"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     saved_revision(&c, 3).await;
     assert_eq!(role_of(&disk(dir.path()), "S4"), before);
     assert_eq!(turn_text(&disk(dir.path()), "T9"), edited);
@@ -210,7 +272,12 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     }
 
     // Export Word from the page and open it.
-    c.find(Locator::Id("export-docx")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("export-docx"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let docx = downloads.path().join("minutes.docx");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !docx.exists() && Instant::now() < deadline {
@@ -221,7 +288,10 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
         .unwrap();
-    assert!(xml.contains("来年度から開催する予定でしょうか"), "the edit is not in the docx");
+    assert!(
+        xml.contains("来年度から開催する予定でしょうか"),
+        "the edit is not in the docx"
+    );
     c.close().await.unwrap();
 }
 
@@ -235,7 +305,12 @@ async fn bench_review_page() {
     let (_driver, c) = browser(downloads.path()).await;
     let opened = Instant::now();
     c.goto(&server.url).await.unwrap();
-    until(&c, "the page", "return document.querySelectorAll('.turn[data-turn]').length > 10").await;
+    until(
+        &c,
+        "the page",
+        "return document.querySelectorAll('.turn[data-turn]').length > 10",
+    )
+    .await;
     let shown = opened.elapsed();
     play_turn(&c, "T1").await;
     let heard = opened.elapsed();
@@ -249,15 +324,29 @@ async fn bench_review_page() {
         text.click().await.unwrap();
         text.send_keys("あ").await.unwrap();
         let typed = Instant::now();
-        c.find(Locator::Css("h1")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         saved_revision(&c, k + 1).await;
         saves.push(typed.elapsed().as_secs_f64() * 1000.0);
     }
     saves.sort_by(f64::total_cmp);
     println!("| measure | ms |\n|---|---:|");
-    println!("| open the page → minutes shown | {:.0} |", shown.as_secs_f64() * 1000.0);
-    println!("| open the page → first turn heard | {:.0} |", heard.as_secs_f64() * 1000.0);
-    println!("| edit → saved (blur → acknowledged), median of 20 | {:.0} |", saves[10]);
+    println!(
+        "| open the page → minutes shown | {:.0} |",
+        shown.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| open the page → first turn heard | {:.0} |",
+        heard.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| edit → saved (blur → acknowledged), median of 20 | {:.0} |",
+        saves[10]
+    );
     println!("| edit → saved, slowest of 20 | {:.0} |", saves[19]);
     c.close().await.unwrap();
 }

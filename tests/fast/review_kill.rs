@@ -30,7 +30,13 @@ fn a_killed_server_loses_no_acknowledged_edit() {
         let acked = acked.clone();
         std::thread::spawn(move || {
             for i in 0.. {
-                let answer = try_http(port, "POST", "/api/edit", Some(&cookie), Some(&edit(i as u64, i)));
+                let answer = try_http(
+                    port,
+                    "POST",
+                    "/api/edit",
+                    Some(&cookie),
+                    Some(&edit(i as u64, i)),
+                );
                 match answer {
                     Ok(a) if a.status == 200 => acked.store(i + 1, Ordering::SeqCst),
                     Ok(a) if a.status == 0 => return, // killed mid-answer
@@ -51,13 +57,19 @@ fn a_killed_server_loses_no_acknowledged_edit() {
 
     let server = Server::start(dir.path());
     let cookie = server.session();
-    let state = server.request("GET", "/api/state", Some(&cookie), None).json();
+    let state = server
+        .request("GET", "/api/state", Some(&cookie), None)
+        .json();
     let revision = state["revision"].as_u64().unwrap() as usize;
     eprintln!("killed after {acked} acknowledged edits; revision {revision} after restart");
     // The edit in flight at the kill may or may not have been kept.
-    assert!(revision == acked || revision == acked + 1, "revision {revision}, {acked} acknowledged");
+    assert!(
+        revision == acked || revision == acked + 1,
+        "revision {revision}, {acked} acknowledged"
+    );
     let on_disk: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("draft.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("draft.json")).unwrap())
+            .unwrap();
     for draft in [&state["draft"], &on_disk] {
         for (k, turn) in TURNS.iter().enumerate() {
             let last = (0..revision).rev().find(|i| i % TURNS.len() == k).unwrap();
