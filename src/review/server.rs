@@ -108,7 +108,6 @@ impl Review {
                 path: transcript_path.clone(),
                 message: e.to_string(),
             })?;
-        let (store, opened) = Store::open(dir)?;
         let source = audio::locate(
             dir,
             &transcript_path,
@@ -116,6 +115,7 @@ impl Review {
             options.audio.as_deref(),
         )?;
         let audio = audio::playable(&source, dir)?;
+        let (store, opened) = Store::open(dir)?;
         let listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).map_err(|source| {
                 ReviewError::Bind {

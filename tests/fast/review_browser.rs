@@ -292,6 +292,8 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
         xml.contains("来年度から開催する予定でしょうか"),
         "the edit is not in the docx"
     );
+    let error = js(&c, "return document.getElementById('error').textContent").await;
+    assert_eq!(error, "", "the page shows an error");
     c.close().await.unwrap();
 }
 

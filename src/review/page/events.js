@@ -468,6 +468,9 @@ function recall(name, fallback) {
 }
 
 // ------------------------------------------------------------------- start
+// A fault of the page itself is shown like any other error, never silent.
+window.addEventListener('error', (e) => showError(`ページの不具合: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => showError(`ページの不具合: ${e.reason}`));
 wire();
 setStatus();
 loadState();
