@@ -21,7 +21,7 @@ use crate::meeting::Meeting;
 use crate::minutes::{Drafter, FillerList};
 use crate::model::ModelStore;
 use crate::speakers::{Diarization, Diarizer};
-use crate::transcribe::{Device, WhisperModel};
+use crate::transcribe::{Device, LiveTranscriber, Transcriber, Transcription, WhisperModel};
 use crate::types::{Audio, Transcript};
 
 #[derive(Debug, thiserror::Error)]
@@ -242,8 +242,29 @@ impl Pipeline {
         observer: &mut dyn Observer,
     ) -> Result<Outcome, PipelineError> {
         self.check(meeting, goal)?;
-
         observer.stage(Stage::Transcribe);
+        let recognised = self.transcriber(meeting)?.transcribe(audio, |p| {
+            observer.progress(Stage::Transcribe, p.done, p.total)
+        })?;
+        self.complete(audio, source, recognised, meeting, goal, observer)
+    }
+
+    /// A run over a recording that is still being made: see [`LiveRun`].
+    pub fn live<'p>(
+        &'p self,
+        meeting: Option<&'p Meeting>,
+        goal: Goal,
+    ) -> Result<LiveRun<'p>, PipelineError> {
+        self.check(meeting, goal)?;
+        Ok(LiveRun {
+            pipeline: self,
+            transcriber: self.transcriber(meeting)?.live()?,
+            meeting,
+            goal,
+        })
+    }
+
+    fn transcriber(&self, meeting: Option<&Meeting>) -> Result<Transcriber, PipelineError> {
         let mut transcriber = self
             .whisper
             .transcriber()
@@ -252,10 +273,19 @@ impl Pipeline {
         if let Some(meeting) = meeting {
             transcriber = transcriber.vocabulary(&meeting.vocabulary());
         }
-        let recognised = transcriber.build()?.transcribe(audio, |p| {
-            observer.progress(Stage::Transcribe, p.done, p.total)
-        })?;
+        Ok(transcriber.build()?)
+    }
 
+    /// The stages after recognition, up to `goal`.
+    fn complete(
+        &self,
+        audio: &Audio,
+        source: &str,
+        recognised: Transcription,
+        meeting: Option<&Meeting>,
+        goal: Goal,
+        observer: &mut dyn Observer,
+    ) -> Result<Outcome, PipelineError> {
         let mut segments = recognised.segments;
         if let (Some(meeting), true) = (meeting, self.settings.correct) {
             observer.stage(Stage::Correct);
@@ -310,6 +340,53 @@ impl Pipeline {
             diarization: Some(diarization),
             draft: Some(draft),
         })
+    }
+}
+
+/// A recording transcribed while it is made ([`Pipeline::live`]): push its
+/// samples as they come (16 kHz mono) and the windows they close are decoded
+/// at once; [`LiveRun::finish`] decodes the rest and runs the other stages.
+pub struct LiveRun<'p> {
+    pipeline: &'p Pipeline,
+    transcriber: LiveTranscriber,
+    meeting: Option<&'p Meeting>,
+    goal: Goal,
+}
+
+impl LiveRun<'_> {
+    /// Adds 16 kHz mono samples; decodes the windows they close.
+    pub fn push(&mut self, samples: &[f32]) -> Result<(), PipelineError> {
+        Ok(self.transcriber.push(samples)?)
+    }
+
+    /// Seconds pushed.
+    pub fn duration(&self) -> f64 {
+        self.transcriber.duration()
+    }
+
+    /// Seconds decoded.
+    pub fn decoded_seconds(&self) -> f64 {
+        self.transcriber.decoded_seconds()
+    }
+
+    /// Decodes the rest and runs the stages after recognition; returns the
+    /// outcome and the whole recording (16 kHz mono).
+    pub fn finish(
+        self,
+        source: &str,
+        observer: &mut dyn Observer,
+    ) -> Result<(Outcome, Audio), PipelineError> {
+        observer.stage(Stage::Transcribe);
+        let (recognised, audio) = self.transcriber.finish()?;
+        let outcome = self.pipeline.complete(
+            &audio,
+            source,
+            recognised,
+            self.meeting,
+            self.goal,
+            observer,
+        )?;
+        Ok((outcome, audio))
     }
 }
 

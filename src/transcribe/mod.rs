@@ -39,6 +39,7 @@
 //! Invariant: only this module touches whisper-rs.
 
 mod guards;
+mod live;
 mod split;
 pub mod vad;
 
@@ -52,6 +53,7 @@ use whisper_rs::{
 
 use crate::model::HParams;
 use crate::types::{Audio, Dropped, Segment, Span};
+pub use live::LiveTranscriber;
 use split::DecodedToken;
 pub use vad::Vad;
 
@@ -490,6 +492,13 @@ pub struct Transcriber {
 }
 
 impl Transcriber {
+    /// This transcriber for a recording that is still being made: see
+    /// [`LiveTranscriber`].
+    pub fn live(self) -> Result<LiveTranscriber, TranscribeError> {
+        let session = self.model.session(&self.options)?;
+        Ok(LiveTranscriber::new(session, self.vad))
+    }
+
     /// A transcriber whose `build` loads the model at `model` for itself.
     /// To decode several recordings, load a [`WhisperModel`] once and use
     /// [`WhisperModel::transcriber`] (or sessions) instead.

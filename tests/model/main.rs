@@ -9,5 +9,6 @@ mod models;
 
 mod corpus;
 mod draft_e2e;
+mod live;
 mod real_model;
 mod speakers;
