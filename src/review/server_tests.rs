@@ -117,6 +117,13 @@ impl Fixture {
         (status, serde_json::from_slice(&body).unwrap())
     }
 
+    /// No change was ever recorded.
+    fn assert_no_history(&self) {
+        let history = self.dir.path().join("history.jsonl");
+        let len = std::fs::metadata(&history).map_or(0, |m| m.len());
+        assert_eq!(len, 0, "a refused request wrote {}", history.display());
+    }
+
     fn draft_json(&self) -> Vec<u8> {
         std::fs::read(self.dir.path().join("draft.json")).unwrap()
     }
@@ -205,12 +212,7 @@ async fn bad_json_and_bad_edits_are_400_and_write_nothing() {
         assert!(message.contains("nothing was changed"), "{message}");
     }
     assert_eq!(f.draft_json(), before);
-    assert!(
-        !f.dir.path().join("history.jsonl").exists()
-            || std::fs::read(f.dir.path().join("history.jsonl"))
-                .unwrap()
-                .is_empty()
-    );
+    f.assert_no_history();
 }
 
 #[tokio::test]
@@ -261,12 +263,7 @@ async fn strangers_are_refused() {
         let (status, _) = f.json(b.body(Body::from(SET_TEXT)).unwrap()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
     }
-    assert!(
-        !f.dir.path().join("history.jsonl").exists()
-            || std::fs::read(f.dir.path().join("history.jsonl"))
-                .unwrap()
-                .is_empty()
-    );
+    f.assert_no_history();
 }
 
 #[tokio::test]

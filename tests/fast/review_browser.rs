@@ -130,6 +130,16 @@ fn role_of(draft: &Value, speaker: &str) -> String {
     s["role"].as_str().unwrap().to_string()
 }
 
+async fn click(c: &Client, what: Locator<'_>) {
+    c.find(what).await.unwrap().click().await.unwrap();
+}
+
+/// Waits until the page shows the draft's turns.
+async fn minutes_shown(c: &Client) {
+    let script = "return document.querySelectorAll('.turn[data-turn]').length > 10";
+    until(c, "the minutes", script).await;
+}
+
 const PLAYER: &str = "const a = document.getElementById('player');";
 
 /// Clicks turn `id`'s play button; returns when the audio plays from the
@@ -168,12 +178,7 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     let server = Server::start(dir.path());
     let (_driver, c) = browser(downloads.path()).await;
     c.goto(&server.url).await.unwrap();
-    until(
-        &c,
-        "the page",
-        "return document.querySelectorAll('.turn[data-turn]').length > 10",
-    )
-    .await;
+    minutes_shown(&c).await;
     saved_revision(&c, 0).await;
 
     // Click a turn: the audio seeks to its start and plays, and moves on.
@@ -209,12 +214,7 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     text.click().await.unwrap();
     text.clear().await.unwrap();
     text.send_keys(edited).await.unwrap();
-    c.find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("h1")).await;
     saved_revision(&c, 1).await;
     assert_eq!(turn_text(&disk(dir.path()), "T9"), edited);
 
@@ -230,12 +230,7 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
 
     // Reload: both are there.
     c.refresh().await.unwrap();
-    until(
-        &c,
-        "the page again",
-        "return document.querySelectorAll('.turn[data-turn]').length > 10",
-    )
-    .await;
+    minutes_shown(&c).await;
     saved_revision(&c, 2).await;
     let shown = js(&c, "return document.querySelector(\".turn[data-turn='T9'] .turn-text\").textContent || document.querySelector(\".turn[data-turn='T9'] .turn-text\").value").await;
     assert_eq!(shown.as_str().unwrap().trim(), edited);
@@ -256,12 +251,7 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     );
 
     // Undo the role.
-    c.find(Locator::Id("undo"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Id("undo")).await;
     saved_revision(&c, 3).await;
     assert_eq!(role_of(&disk(dir.path()), "S4"), before);
     assert_eq!(turn_text(&disk(dir.path()), "T9"), edited);
@@ -272,12 +262,7 @@ async fn a_clerk_listens_edits_reloads_undoes_and_exports() {
     }
 
     // Export Word from the page and open it.
-    c.find(Locator::Id("export-docx"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Id("export-docx")).await;
     let docx = downloads.path().join("minutes.docx");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !docx.exists() && Instant::now() < deadline {
@@ -307,12 +292,7 @@ async fn bench_review_page() {
     let (_driver, c) = browser(downloads.path()).await;
     let opened = Instant::now();
     c.goto(&server.url).await.unwrap();
-    until(
-        &c,
-        "the page",
-        "return document.querySelectorAll('.turn[data-turn]').length > 10",
-    )
-    .await;
+    minutes_shown(&c).await;
     let shown = opened.elapsed();
     play_turn(&c, "T1").await;
     let heard = opened.elapsed();
@@ -326,12 +306,7 @@ async fn bench_review_page() {
         text.click().await.unwrap();
         text.send_keys("あ").await.unwrap();
         let typed = Instant::now();
-        c.find(Locator::Css("h1"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("h1")).await;
         saved_revision(&c, k + 1).await;
         saves.push(typed.elapsed().as_secs_f64() * 1000.0);
     }
