@@ -70,7 +70,19 @@ pub fn record(args: RecordArgs) -> Result<()> {
     for r in recorder.recovered() {
         print_recovered(r);
     }
+    // The device may take a moment to deliver its first samples: the clerk
+    // is told "recording" once audio arrives.
+    let waiting = std::time::Instant::now();
+    while recorder.status().frames == 0 && waiting.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let status = recorder.status();
+    if status.frames == 0 {
+        eprintln!(
+            "warning: no audio has come from {} in 10 s; still waiting for it",
+            status.device
+        );
+    }
     eprintln!(
         "recording from {} ({} Hz, {} channel(s), {}) to {}",
         status.device,

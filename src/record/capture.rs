@@ -139,7 +139,13 @@ pub(super) fn start(
     ring: rtrb::Producer<i16>,
     signals: Arc<Signals>,
 ) -> Result<Capture, RecordError> {
-    let stream_config = config.config();
+    let mut stream_config = config.config();
+    // Periods of about 50 ms: what lies in the device's buffer when the
+    // process dies is lost, so it is kept short.
+    if let cpal::SupportedBufferSize::Range { min, max } = config.buffer_size() {
+        let want = (config.sample_rate() / 20).clamp(*min, *max);
+        stream_config.buffer_size = cpal::BufferSize::Fixed(want);
+    }
     let stream = match config.sample_format() {
         SampleFormat::I8 => build::<i8>(device, stream_config, ring, signals),
         SampleFormat::I16 => build::<i16>(device, stream_config, ring, signals),
