@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kaigiroku::pipeline::Goal;
 use kaigiroku::record::{self, clock, Options, Recorder, Recovered, State, Status};
 
-use crate::cli::{RecordArgs, Recognition};
+use crate::cli::{Recognition, RecordArgs};
 use crate::Job;
 
 /// Silence longer than this is warned about.
@@ -27,7 +27,10 @@ pub fn record(args: RecordArgs) -> Result<()> {
         let recovered = record::recover_dir(dir)
             .with_context(|| format!("recovering the recordings in {}", dir.display()))?;
         if recovered.is_empty() {
-            println!("no interrupted recording (*.partial.wav) in {}", dir.display());
+            println!(
+                "no interrupted recording (*.partial.wav) in {}",
+                dir.display()
+            );
         }
         for r in &recovered {
             print_recovered(r);
@@ -91,7 +94,9 @@ pub fn record(args: RecordArgs) -> Result<()> {
         status.device_format,
         status.file.display()
     );
-    eprintln!("stop with Ctrl-C or q + Enter (a second Ctrl-C stops at once; the file stays valid)");
+    eprintln!(
+        "stop with Ctrl-C or q + Enter (a second Ctrl-C stops at once; the file stays valid)"
+    );
 
     let stops = Arc::new(AtomicUsize::new(0));
     {

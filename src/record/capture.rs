@@ -43,13 +43,10 @@ pub fn list_devices() -> Result<Vec<DeviceInfo>, RecordError> {
                 .description()
                 .map(|desc| desc.name().to_string())
                 .unwrap_or_else(|_| id.clone());
-            let config = d.default_input_config().ok().map(|c| {
-                (
-                    c.channels(),
-                    c.sample_rate(),
-                    c.sample_format().to_string(),
-                )
-            });
+            let config = d
+                .default_input_config()
+                .ok()
+                .map(|c| (c.channels(), c.sample_rate(), c.sample_format().to_string()));
             DeviceInfo {
                 default: default_id.as_deref() == Some(id.as_str()),
                 id,

@@ -139,10 +139,15 @@ impl Options {
 pub enum State {
     Recording,
     /// The device went away at `at` seconds of recording; being reopened.
-    Reconnecting { at: f64, reason: String },
+    Reconnecting {
+        at: f64,
+        reason: String,
+    },
     /// Stopped by an error (the device did not come back, the disk is
     /// full …); what was recorded is on disk. Call [`Recorder::stop`].
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// A snapshot of the recording, for the caller to draw.
@@ -195,7 +200,10 @@ pub struct Recording {
 
 struct Shared {
     status: Mutex<Status>,
+    /// Asked to stop (by the caller, or by the capture or writer giving up).
     stop: AtomicBool,
+    /// The stream is closed: once the ring is empty, nothing more comes.
+    capture_ended: AtomicBool,
 }
 
 impl Shared {
@@ -211,8 +219,11 @@ pub struct Recorder {
     shared: Arc<Shared>,
     recovered: Vec<Recovered>,
     supervisor: Option<JoinHandle<()>>,
-    writer: Option<JoinHandle<Result<Vec<PathBuf>, RecordError>>>,
+    writer: Option<JoinHandle<Vec<PathBuf>>>,
 }
+
+/// A stream that delivers nothing for this long is taken for a lost device.
+const STALL: Duration = Duration::from_secs(5);
 
 /// The ring holds this many seconds.
 const RING_SECONDS: usize = 10;
@@ -266,11 +277,20 @@ impl Recorder {
                 gaps: Vec::new(),
             }),
             stop: AtomicBool::new(false),
+            capture_ended: AtomicBool::new(false),
         });
         let capacity = RING_SECONDS * spec.sample_rate as usize * usize::from(spec.channels);
         let (producer, consumer) = rtrb::RingBuffer::new(capacity);
         let signals = Arc::new(capture::Signals::default());
-        let capture = capture::start(&device, &label, &config, producer, signals.clone())?;
+        let capture = match capture::start(&device, &label, &config, producer, signals.clone()) {
+            Ok(capture) => capture,
+            Err(e) => {
+                // Nothing recorded: the empty file is removed.
+                let (_, partial) = writer.abandon();
+                let _ = recover(&partial);
+                return Err(e);
+            }
+        };
         let (rings, next_ring) = mpsc::channel();
         let writer = {
             let shared = shared.clone();
@@ -319,8 +339,9 @@ impl Recorder {
         if let Some(supervisor) = self.supervisor.take() {
             let _ = supervisor.join();
         }
+        self.shared.capture_ended.store(true, Ordering::SeqCst);
         let files = match self.writer.take().map(|w| w.join()) {
-            Some(Ok(files)) => files?,
+            Some(Ok(files)) => files,
             _ => return Err(RecordError::WriterPanicked),
         };
         let status = self.status();
@@ -344,6 +365,7 @@ impl Drop for Recorder {
         if let Some(supervisor) = self.supervisor.take() {
             let _ = supervisor.join();
         }
+        self.shared.capture_ended.store(true, Ordering::SeqCst);
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
@@ -370,100 +392,123 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
 }
 
 /// The writer thread: drains the ring into the file, measures, syncs every
-/// `sync_every`; on a write error repairs the file to what reached it.
+/// `sync_every`, until the capture has ended and the ring is empty; returns
+/// the files. On a write error (a full disk …) the file is repaired to what
+/// reached it, the state becomes [`State::Failed`] and the capture stops.
 fn write_loop(
     mut writer: WavWriter,
     mut ring: rtrb::Consumer<i16>,
     next_ring: mpsc::Receiver<rtrb::Consumer<i16>>,
     shared: &Shared,
     options: &Options,
-) -> Result<Vec<PathBuf>, RecordError> {
+) -> Vec<PathBuf> {
     let spec = writer.spec();
     let mut meter = Meter::new(spec.channels, spec.sample_rate);
     let mut block = Vec::with_capacity(1 << 16);
     let mut last_sync = Instant::now();
     let mut last_disk = Instant::now();
-    let result = (|| -> Result<(), RecordError> { loop {
-        let stopping = shared.stop.load(Ordering::SeqCst);
-        // A reopened device brings a new ring: finish the old one first.
-        if ring.is_empty() {
-            if let Ok(next) = next_ring.try_recv() {
-                ring = next;
+    let result = (|| -> Result<(), RecordError> {
+        loop {
+            let ended = shared.capture_ended.load(Ordering::SeqCst);
+            // A reopened device brings a new ring: finish the old one first.
+            if ring.is_empty() {
+                if let Ok(next) = next_ring.try_recv() {
+                    ring = next;
+                }
             }
-        }
-        block.clear();
-        let n = ring.slots();
-        if let Ok(chunk) = ring.read_chunk(n) {
-            let (a, b) = chunk.as_slices();
-            block.extend_from_slice(a);
-            block.extend_from_slice(b);
-            chunk.commit_all();
-        }
-        if !block.is_empty() {
-            writer.write(&block)?;
-            meter.feed(&block);
-        }
-        let sync_due = last_sync.elapsed() >= options.sync_every;
-        if sync_due {
-            writer.sync()?;
-            last_sync = Instant::now();
-        }
-        let disk = (last_disk.elapsed() >= Duration::from_secs(5))
-            .then(|| {
-                last_disk = Instant::now();
-                free_bytes(&options.dir)
-            })
-            .flatten();
-        shared.update(|s| {
-            s.frames = writer.frames();
-            s.seconds = writer.frames() as f64 / f64::from(spec.sample_rate);
-            s.synced_seconds = writer.synced_frames() as f64 / f64::from(spec.sample_rate);
+            block.clear();
+            let n = ring.slots();
+            if let Ok(chunk) = ring.read_chunk(n) {
+                let (a, b) = chunk.as_slices();
+                block.extend_from_slice(a);
+                block.extend_from_slice(b);
+                chunk.commit_all();
+            }
             if !block.is_empty() {
-                s.peak = meter.peak;
-                s.rms = meter.rms;
+                writer.write(&block)?;
+                meter.feed(&block);
             }
-            s.max_peak = meter.max_peak;
-            s.clipped = meter.clipped;
-            s.silence_seconds = meter.silence_seconds();
-            s.file = writer.current_path().to_path_buf();
-            if let Some(free) = disk {
-                s.free_bytes = Some(free);
-                s.seconds_left = Some(free as f64 / spec.bytes_per_second() as f64);
+            let sync_due = last_sync.elapsed() >= options.sync_every;
+            if sync_due {
+                writer.sync()?;
+                last_sync = Instant::now();
             }
-        });
-        if stopping && ring.is_empty() && next_ring.try_recv().is_err() {
-            return Ok(());
-        }
-        if block.len() < ring.buffer().capacity() / 4 {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }})();
-    match result {
-        Ok(()) => writer.finish(),
-        Err(error) => {
-            // Keep what reached the disk: the partial file is repaired from
-            // its length (which needs no new space).
-            let path = writer.current_path().to_path_buf();
-            drop(writer);
-            shared.stop.store(true, Ordering::SeqCst);
+            let disk = (last_disk.elapsed() >= Duration::from_secs(5))
+                .then(|| {
+                    last_disk = Instant::now();
+                    free_bytes(&options.dir)
+                })
+                .flatten();
             shared.update(|s| {
-                s.state = State::Failed {
-                    reason: error.to_string(),
+                s.frames = writer.frames();
+                s.seconds = writer.frames() as f64 / f64::from(spec.sample_rate);
+                s.synced_seconds = writer.synced_frames() as f64 / f64::from(spec.sample_rate);
+                if !block.is_empty() {
+                    s.peak = meter.peak;
+                    s.rms = meter.rms;
+                }
+                s.max_peak = meter.max_peak;
+                s.clipped = meter.clipped;
+                s.silence_seconds = meter.silence_seconds();
+                s.file = writer.current_path().to_path_buf();
+                if let Some(free) = disk {
+                    s.free_bytes = Some(free);
+                    s.seconds_left = Some(free as f64 / spec.bytes_per_second() as f64);
                 }
             });
-            match recover(&path) {
-                Ok(Recovered::Repaired { path, .. }) => {
-                    shared.update(|s| s.file = path.clone());
-                    Err(error)
+            if ended && ring.is_empty() {
+                match next_ring.try_recv() {
+                    Ok(next) => ring = next,
+                    Err(_) => return Ok(()),
                 }
-                _ => Err(error),
+            }
+            if block.len() < ring.buffer().capacity() / 4 {
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
+    })();
+    let failed = |error: RecordError| {
+        shared.stop.store(true, Ordering::SeqCst);
+        shared.update(|s| {
+            s.state = State::Failed {
+                reason: error.to_string(),
+            }
+        });
+    };
+    // The last sync first: if it fails the writer is still there to abandon.
+    let result = result.and_then(|()| writer.sync());
+    let error = match result {
+        Ok(()) => {
+            let partial = writer.current_path().to_path_buf();
+            match writer.finish() {
+                Ok(files) => return files,
+                Err(error) => {
+                    // Synced but not renamed: the next start (or
+                    // --recover) renames it.
+                    failed(error);
+                    return vec![partial];
+                }
+            }
+        }
+        Err(error) => error,
+    };
+    failed(error);
+    // Keep what reached the disk: the partial file is repaired from its
+    // length (which needs no new space).
+    let (mut files, partial) = writer.abandon();
+    match recover(&partial) {
+        Ok(Recovered::Repaired { path, .. }) => files.push(path),
+        Ok(Recovered::Empty { .. }) => {}
+        Err(e) => {
+            failed(e);
+            files.push(partial);
+        }
     }
+    files
 }
 
 /// The capture thread: owns the stream, counts drops, notices a device that
-/// went away (an error from the stream, or no callback for 3 s) and reopens
+/// went away (an error from the stream, or no callback for [`STALL`]) and reopens
 /// it for `reopen_for`.
 #[allow(clippy::too_many_arguments)]
 fn supervise(
@@ -493,14 +538,14 @@ fn supervise(
                 callbacks = now;
                 last_callback = Instant::now();
             }
-            let stalled = last_callback.elapsed() > Duration::from_secs(3);
+            let stalled = last_callback.elapsed() > STALL;
             if signals.lost.load(Ordering::SeqCst) || stalled {
                 let reason = signals
                     .error
                     .lock()
                     .ok()
                     .and_then(|e| e.clone())
-                    .unwrap_or_else(|| "no audio arrived for 3 s".into());
+                    .unwrap_or_else(|| format!("no audio arrived for {} s", STALL.as_secs()));
                 capture = None;
                 dropped_before = dropped;
                 let at = shared.status.lock().map(|s| s.seconds).unwrap_or(0.0);
@@ -560,10 +605,9 @@ fn supervise(
             gone = None;
         }
     }
-    if shared.stop.load(Ordering::SeqCst) {
-        return;
-    }
+    drop(capture);
     shared.stop.store(true, Ordering::SeqCst);
+    shared.capture_ended.store(true, Ordering::SeqCst);
 }
 
 /// `H:MM:SS`.

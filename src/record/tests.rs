@@ -51,11 +51,18 @@ fn a_finished_file_has_an_exact_header() {
     assert_eq!(u32_at(&bytes, 4), 36 + 64_000, "RIFF size");
     assert_eq!(u32_at(&bytes, 40), 64_000, "data size");
     let (spec, read) = read_hound(&files[0]);
-    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 16_000, 16));
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 16_000, 16)
+    );
     assert_eq!(read, data);
     let audio = crate::audio::load(&files[0]).unwrap();
     assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
-    assert!((audio.duration() - 1.0).abs() < 0.01, "{}", audio.duration());
+    assert!(
+        (audio.duration() - 1.0).abs() < 0.01,
+        "{}",
+        audio.duration()
+    );
 }
 
 #[test]
@@ -102,7 +109,10 @@ fn a_torn_last_frame_is_cut() {
     // Power lost in the middle of a frame: 3 more bytes reached the disk.
     {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().append(true).open(&partial).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&partial)
+            .unwrap();
         f.write_all(&[1, 2, 3]).unwrap();
     }
     let Recovered::Repaired { path, seconds, cut } = wav::recover(&partial).unwrap() else {
@@ -128,7 +138,10 @@ fn a_file_killed_before_its_first_sync_is_removed_or_kept_from_its_length() {
     assert_eq!(bytes.len() as u64, HEADER);
     assert_eq!(u32_at(&bytes, 40), 0);
     let found = wav::recover_dir(dir.path()).unwrap();
-    assert!(matches!(found.as_slice(), [Recovered::Empty { .. }]), "{found:?}");
+    assert!(
+        matches!(found.as_slice(), [Recovered::Empty { .. }]),
+        "{found:?}"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
     // Data written but never synced: the header still says 0; recovery
@@ -142,7 +155,11 @@ fn a_file_killed_before_its_first_sync_is_removed_or_kept_from_its_length() {
         panic!()
     };
     let read = read_hound(&path).1;
-    assert!(read.len() >= 2 * 60_000 && read.len() % 2 == 0, "{}", read.len());
+    assert!(
+        read.len() >= 2 * 60_000 && read.len() % 2 == 0,
+        "{}",
+        read.len()
+    );
     assert_eq!(&data[..read.len()], &read[..]);
 }
 

@@ -195,6 +195,15 @@ impl WavWriter {
         Ok(())
     }
 
+    /// Gives up after an error: the current file is closed as it is (for
+    /// [`recover`]); returns the parts already finished and the current one.
+    pub fn abandon(self) -> (Vec<PathBuf>, PathBuf) {
+        let path = self.current.partial.clone();
+        // A failed flush here changes nothing: recover goes by the length.
+        drop(self.current.file.into_parts());
+        (self.finished, path)
+    }
+
     /// Finalizes the current file (exact sizes, synced) and renames it and
     /// every other part to `*.wav`; returns the files, in order. A frame
     /// left incomplete is dropped.

@@ -51,8 +51,11 @@ impl Pulse {
             "ALSA's pulse device is missing: install libasound2-plugins (scripts/setup.sh)"
         );
         let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
         let mut command = Command::new("pulseaudio");
         command
             .args([
@@ -87,7 +90,10 @@ impl Pulse {
             if let Ok(Some(status)) = pulse.server.try_wait() {
                 panic!("pulseaudio exited at start: {status}");
             }
-            assert!(Instant::now() < deadline, "pulseaudio did not answer in 15 s");
+            assert!(
+                Instant::now() < deadline,
+                "pulseaudio did not answer in 15 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         pulse
@@ -256,7 +262,11 @@ fn what_is_played_is_recorded_at_its_length() {
     drop(stdin);
     recording.wait_for("recorded", Duration::from_secs(20));
     let status = recording.child.wait().unwrap();
-    assert!(status.success(), "{status}: {}", recording.stderr.join("\n"));
+    assert!(
+        status.success(),
+        "{status}: {}",
+        recording.stderr.join("\n")
+    );
 
     let wavs = files(&dir, ".wav");
     assert_eq!(wavs.len(), 1, "{wavs:?}");
@@ -284,7 +294,10 @@ fn what_is_played_is_recorded_at_its_length() {
     );
     assert!(start >= 0, "the recording starts after the speech: {start}");
     let start = start as usize;
-    assert!(start + played.len() <= recorded.len(), "the recording ends before the speech");
+    assert!(
+        start + played.len() <= recorded.len(),
+        "the recording ends before the speech"
+    );
     let whole = correlation(&played, &recorded[start..start + played.len()]);
     eprintln!(
         "record: {} Hz {} ch; played {:.3} s (paplay took {:.2} s), recording {:.3} s; \
@@ -298,8 +311,14 @@ fn what_is_played_is_recorded_at_its_length() {
         start as f64 / f64::from(RATE),
         100.0 * (span - expected) / expected,
     );
-    assert!(head_corr > 0.8 && tail_corr > 0.8, "{head_corr} {tail_corr}");
-    assert!((span - expected).abs() <= 0.01 * expected, "{span} vs {expected}");
+    assert!(
+        head_corr > 0.8 && tail_corr > 0.8,
+        "{head_corr} {tail_corr}"
+    );
+    assert!(
+        (span - expected).abs() <= 0.01 * expected,
+        "{span} vs {expected}"
+    );
     assert!(whole > 0.8, "correlation over the whole cut: {whole}");
 }
 
@@ -339,15 +358,26 @@ fn a_recording_killed_with_sigkill_is_recovered() {
         .unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("recovered an interrupted recording"), "{said}");
+    assert!(
+        said.contains("recovered an interrupted recording"),
+        "{said}"
+    );
     assert!(files(&dir, ".partial.wav").is_empty());
     let wavs = files(&dir, ".wav");
     assert_eq!(wavs.len(), 1);
 
     let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
     assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
-    let sox = Command::new("sox").args(["--i", "-D"]).arg(&wavs[0]).output().unwrap();
-    assert!(sox.status.success(), "{}", String::from_utf8_lossy(&sox.stderr));
+    let sox = Command::new("sox")
+        .args(["--i", "-D"])
+        .arg(&wavs[0])
+        .output()
+        .unwrap();
+    assert!(
+        sox.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sox.stderr)
+    );
     let sox_seconds: f64 = String::from_utf8_lossy(&sox.stdout).trim().parse().unwrap();
     let hound_reader = hound::WavReader::open(&wavs[0]).unwrap();
     let hound_seconds =
@@ -361,7 +391,11 @@ fn a_recording_killed_with_sigkill_is_recovered() {
     assert!((sox_seconds - hound_seconds).abs() < 0.01);
     assert!((audio.duration() - hound_seconds).abs() < 0.05);
     assert!(lost <= 2.0, "lost {lost:.2} s at kill -9");
-    assert!(audio.duration() <= ran + 0.5, "more audio than time: {}", audio.duration());
+    assert!(
+        audio.duration() <= ran + 0.5,
+        "more audio than time: {}",
+        audio.duration()
+    );
 }
 
 #[test]
@@ -386,6 +420,12 @@ fn a_disk_too_small_or_an_unknown_device_is_refused_before_recording() {
     assert!(said.contains("not enough free space"), "{said}");
     assert!(said.contains(&dir.display().to_string()), "{said}");
     let said = run(&["--device", "no-such-microphone"]);
-    assert!(said.contains("no input device called \"no-such-microphone\""), "{said}");
-    assert!(files(&dir, ".wav").is_empty(), "nothing is written when refused");
+    assert!(
+        said.contains("no input device called \"no-such-microphone\""),
+        "{said}"
+    );
+    assert!(
+        files(&dir, ".wav").is_empty(),
+        "nothing is written when refused"
+    );
 }
