@@ -37,7 +37,7 @@ pub fn record(args: RecordArgs) -> Result<()> {
         }
         return Ok(());
     }
-    if !(args.max_hours > 0.0) {
+    if args.max_hours.is_nan() || args.max_hours <= 0.0 {
         bail!("--max-hours must be more than 0");
     }
     // Everything the draft needs is checked (and the model loaded) before

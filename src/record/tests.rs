@@ -156,7 +156,7 @@ fn a_file_killed_before_its_first_sync_is_removed_or_kept_from_its_length() {
     };
     let read = read_hound(&path).1;
     assert!(
-        read.len() >= 2 * 60_000 && read.len() % 2 == 0,
+        read.len() >= 2 * 60_000 && read.len().is_multiple_of(2),
         "{}",
         read.len()
     );
