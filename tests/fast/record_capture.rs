@@ -429,3 +429,65 @@ fn a_disk_too_small_or_an_unknown_device_is_refused_before_recording() {
         "nothing is written when refused"
     );
 }
+
+#[test]
+fn a_device_that_goes_away_is_reopened_and_the_recording_kept() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    cut(&work.path().join("cut.wav"), 90.0, 3.0);
+    let dir = work.path().join("rec");
+    let mut recording = Recording::start(&pulse, &dir);
+    pulse.play(&work.path().join("cut.wav"));
+    // "Unplugged": the sink, and with it the source recorded, disappears.
+    let pactl = |args: &[&str]| {
+        let status = pulse.command("pactl").args(args).status().unwrap();
+        assert!(status.success(), "pactl {args:?}: {status}");
+    };
+    pactl(&["unload-module", "module-null-sink"]);
+    recording.wait_for("DEVICE LOST", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    pactl(&[
+        "load-module",
+        "module-null-sink",
+        &format!("sink_name={SINK}"),
+        "rate=48000",
+        "channels=2",
+    ]);
+    std::thread::sleep(Duration::from_secs(2));
+    pulse.play(&work.path().join("cut.wav"));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut stdin = recording.child.stdin.take().unwrap();
+    stdin.write_all(b"q\n").unwrap();
+    drop(stdin);
+    recording.wait_for("were not recorded", Duration::from_secs(20));
+    let status = recording.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{status}: {}",
+        recording.stderr.join("\n")
+    );
+
+    let wavs = files(&dir, ".wav");
+    assert_eq!(wavs.len(), 1, "{wavs:?}");
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    let gap = recording
+        .stderr
+        .iter()
+        .find(|l| l.contains("were not recorded"));
+    eprintln!(
+        "record unplugged: {:.2} s kept; {}",
+        audio.duration(),
+        gap.map_or("", |s| s.as_str())
+    );
+    // Both plays are in the file: before the device went and after it came back.
+    assert!(audio.duration() >= 6.0, "{}", audio.duration());
+    let loud = audio
+        .samples
+        .chunks(RATE as usize / 2)
+        .filter(|c| c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32 > 1e-4)
+        .count();
+    assert!(
+        loud >= 10,
+        "{loud} half-seconds with speech; 12 were played"
+    );
+}
