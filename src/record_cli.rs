@@ -160,6 +160,12 @@ pub fn record(args: RecordArgs) -> Result<()> {
             recording.dropped
         );
     }
+    if recording.xruns > 0 {
+        eprintln!(
+            "warning: the device reported {} overruns: some audio was lost before it reached the recorder",
+            recording.xruns
+        );
+    }
     for (at, missed) in &recording.gaps {
         eprintln!(
             "warning: the device went away at {}; about {missed:.0} s were not recorded",
@@ -180,8 +186,8 @@ pub fn record(args: RecordArgs) -> Result<()> {
         eprintln!("drafting the minutes of {} …", first.display());
         job.run(first, &args.output)?;
     }
-    if let Some(failure) = recording.failure {
-        bail!("the recording stopped early: {failure}");
+    if recording.failure.is_some() {
+        bail!("the recording stopped early (see above)");
     }
     Ok(())
 }
@@ -258,6 +264,9 @@ impl Display {
         if now.dropped > 0 {
             warnings.push(format!("{} samples DROPPED", now.dropped));
         }
+        if now.xruns > 0 {
+            warnings.push(format!("{} device OVERRUNS (audio lost)", now.xruns));
+        }
         if let State::Reconnecting { reason, .. } = &now.state {
             warnings.push(format!("DEVICE LOST ({reason}): reconnecting …"));
         }
@@ -297,6 +306,7 @@ impl Display {
 fn warnings_of(status: &Status) -> usize {
     usize::from(status.silence_seconds > SILENCE_WARNING)
         + usize::from(status.dropped > 0)
+        + usize::from(status.xruns > 0)
         + usize::from(matches!(status.state, State::Reconnecting { .. }))
 }
 

@@ -114,6 +114,8 @@ pub(super) fn native_config(
 pub(super) struct Signals {
     /// Samples that did not fit in the ring.
     pub dropped: AtomicU64,
+    /// Overruns the device itself reported (samples lost before the callback).
+    pub xruns: AtomicU64,
     /// Callbacks so far (a stalled stream stops counting).
     pub callbacks: AtomicU64,
     /// The stream reported that its device is gone or the stream is dead.
@@ -194,6 +196,9 @@ where
             match error.kind() {
                 DeviceNotAvailable | StreamInvalidated | BackendError | PermissionDenied => {
                     signals.lost.store(true, Ordering::SeqCst)
+                }
+                Xrun => {
+                    signals.xruns.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => {}
             }

@@ -69,6 +69,12 @@ pub enum RecordError {
     Exists { path: PathBuf },
     #[error("{}: not a recording this program left: {reason}", path.display())]
     NotRecording { path: PathBuf, reason: String },
+    #[error("{error}; the {} recorded up to then are kept in {}", clock(*seconds), path.display())]
+    Kept {
+        error: Box<RecordError>,
+        seconds: f64,
+        path: PathBuf,
+    },
     #[error("cannot start the recorder's threads: {source}")]
     Thread { source: std::io::Error },
     #[error("the recorder's writer thread stopped unexpectedly")]
@@ -175,6 +181,8 @@ pub struct Status {
     pub silence_seconds: f64,
     /// Samples dropped because the writer fell behind (ring full).
     pub dropped: u64,
+    /// Overruns the device reported (audio lost before it reached us).
+    pub xruns: u64,
     /// Free space on the recording's disk, and the hours it holds at this rate.
     pub free_bytes: Option<u64>,
     pub seconds_left: Option<f64>,
@@ -191,6 +199,7 @@ pub struct Recording {
     pub files: Vec<PathBuf>,
     pub seconds: f64,
     pub dropped: u64,
+    pub xruns: u64,
     pub clipped: u64,
     pub gaps: Vec<(f64, f64)>,
     /// Why the recording ended early, if it did (the files still hold
@@ -271,6 +280,7 @@ impl Recorder {
                 clipped: 0,
                 silence_seconds: 0.0,
                 dropped: 0,
+                xruns: 0,
                 free_bytes: free,
                 seconds_left: free.map(|f| f as f64 / spec.bytes_per_second() as f64),
                 file: writer.current_path().to_path_buf(),
@@ -349,6 +359,7 @@ impl Recorder {
             files,
             seconds: status.seconds,
             dropped: status.dropped,
+            xruns: status.xruns,
             clipped: status.clipped,
             gaps: status.gaps,
             failure: match status.state {
@@ -492,14 +503,26 @@ fn write_loop(
         }
         Err(error) => error,
     };
-    failed(error);
     // Keep what reached the disk: the partial file is repaired from its
     // length (which needs no new space).
+    let before = writer.frames_before_current() as f64 / f64::from(spec.sample_rate);
     let (mut files, partial) = writer.abandon();
     match recover(&partial) {
-        Ok(Recovered::Repaired { path, .. }) => files.push(path),
-        Ok(Recovered::Empty { .. }) => {}
+        Ok(Recovered::Repaired { path, seconds, .. }) => {
+            failed(RecordError::Kept {
+                error: Box::new(error),
+                seconds: before + seconds,
+                path: path.clone(),
+            });
+            shared.update(|s| {
+                s.seconds = before + seconds;
+                s.file = path.clone();
+            });
+            files.push(path);
+        }
+        Ok(Recovered::Empty { .. }) => failed(error),
         Err(e) => {
+            failed(error);
             failed(e);
             files.push(partial);
         }
@@ -525,13 +548,18 @@ fn supervise(
     let mut callbacks = 0;
     let mut last_callback = Instant::now();
     let mut dropped_before = 0;
+    let mut xruns_before = 0;
     let mut gone: Option<(Instant, f64)> = None;
     let mut last_try = Instant::now();
     let capacity = RING_SECONDS * config.sample_rate() as usize * usize::from(config.channels());
     while !shared.stop.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
         let dropped = dropped_before + signals.dropped.load(Ordering::Relaxed);
-        shared.update(|s| s.dropped = dropped);
+        let xruns = xruns_before + signals.xruns.load(Ordering::Relaxed);
+        shared.update(|s| {
+            s.dropped = dropped;
+            s.xruns = xruns;
+        });
         if capture.is_some() {
             let now = signals.callbacks.load(Ordering::Relaxed);
             if now != callbacks {
@@ -548,6 +576,7 @@ fn supervise(
                     .unwrap_or_else(|| format!("no audio arrived for {} s", STALL.as_secs()));
                 capture = None;
                 dropped_before = dropped;
+                xruns_before = xruns;
                 let at = shared.status.lock().map(|s| s.seconds).unwrap_or(0.0);
                 gone = Some((Instant::now(), at));
                 last_try = Instant::now();

@@ -129,6 +129,11 @@ impl WavWriter {
         self.synced_frames
     }
 
+    /// Frames written to the files before the current one.
+    pub fn frames_before_current(&self) -> u64 {
+        self.frames - self.current.data_bytes / self.spec.frame_bytes()
+    }
+
     /// The file being written now.
     pub fn current_path(&self) -> &Path {
         &self.current.partial

@@ -491,3 +491,64 @@ fn a_device_that_goes_away_is_reopened_and_the_recording_kept() {
         "{loud} half-seconds with speech; 12 were played"
     );
 }
+
+#[test]
+fn a_full_disk_stops_the_recording_and_keeps_what_it_holds() {
+    need("unshare");
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    let (disk, out) = (work.path().join("disk"), work.path().join("out"));
+    std::fs::create_dir(&disk).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    // A 1000 KiB disk of its own (tmpfs in a private mount namespace): at
+    // 48 kHz stereo it is full after about 5 s.
+    let script = format!(
+        "mount -t tmpfs -o size=1000k tmpfs '{disk}' || exit 97; \
+         '{bin}' record -o '{disk}' --device pulse --max-hours 0.0001 </dev/null 2>'{out}/stderr'; \
+         echo $? >'{out}/rc'; cp '{disk}'/* '{out}/'",
+        disk = disk.display(),
+        out = out.display(),
+        bin = env!("CARGO_BIN_EXE_kaigiroku"),
+    );
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut unshare = pulse.command("unshare");
+    if !root {
+        unshare.args(["--user", "--map-root-user"]);
+    }
+    let status = unshare
+        .args(["--mount", "sh", "-c", &script])
+        .env("RUST_BACKTRACE", "0")
+        .status()
+        .unwrap();
+    assert!(
+        status.code() != Some(97) && out.join("rc").exists(),
+        "could not mount a small tmpfs in a private mount namespace ({status}): \
+         this test needs `unshare --mount` (root, or user namespaces for `--user --map-root-user`)"
+    );
+    let rc = std::fs::read_to_string(out.join("rc")).unwrap();
+    let said = std::fs::read_to_string(out.join("stderr")).unwrap();
+    assert_eq!(rc.trim(), "1", "{said}");
+    let wavs = files(&out, ".wav");
+    assert_eq!(wavs.len(), 1, "{:?} {said}", files(&out, ""));
+    let name = wavs[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(!name.ends_with(".partial.wav"), "{name}");
+    assert!(said.contains("the disk is full"), "{said}");
+    assert!(
+        said.contains(&format!("kept in {}", disk.join(&name).display())),
+        "{said}"
+    );
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
+    let size = std::fs::metadata(&wavs[0]).unwrap().len();
+    eprintln!(
+        "record disk full: {:.2} s kept in a {size}-byte file on a 1 024 000-byte disk",
+        audio.duration()
+    );
+    assert!(
+        size > 1_000_000,
+        "the disk was not filled: {size} bytes kept"
+    );
+}
