@@ -2,11 +2,14 @@
 # Installs what building kaigiroku needs and is missing: cmake and clang for
 # whisper.cpp (built from source by whisper-rs), libclang for its bindings,
 # ALSA headers for live recording, pip for model installation, chromium and
-# chromedriver for the review page's browser test.
+# chromedriver for the review page's browser test, PulseAudio (server, paplay,
+# ALSA's pulse device) and sox for the recording tests, which record through a
+# private PulseAudio server's null sink instead of a sound card.
 # Safe to run again: it installs only what is not there.
 set -euo pipefail
 
-packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip chromium chromium-driver)
+packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip chromium chromium-driver
+  pulseaudio pulseaudio-utils libasound2-plugins sox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

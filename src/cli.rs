@@ -84,6 +84,38 @@ pub enum Command {
         #[arg(long)]
         no_open: bool,
     },
+    /// Record the meeting in the room from a microphone, to a crash-safe WAV in DIR
+    /// (DIR/recording-YYYYMMDD-HHMMSS.wav, UTC); Ctrl-C or `q` + Enter stops.
+    /// With --meeting, drafts the minutes into DIR afterwards.
+    #[cfg(feature = "live")]
+    Record(RecordArgs),
+}
+
+/// `kaigiroku record`.
+#[cfg(feature = "live")]
+#[derive(clap::Args)]
+pub struct RecordArgs {
+    /// Directory for the recording (and the draft, with --meeting).
+    #[arg(short, long, default_value = "recordings")]
+    pub output: PathBuf,
+    /// Draft the minutes of the recording when it stops (as `kaigiroku draft`).
+    #[arg(long, conflicts_with_all = ["list_devices", "recover"])]
+    pub meeting: Option<PathBuf>,
+    /// Input device: an id or part of a name from --list-devices [default: the system's default input].
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Refuse to start unless the disk holds this many hours at the device's rate.
+    #[arg(long, default_value_t = 4.0, value_name = "H")]
+    pub max_hours: f64,
+    /// List the input devices and exit.
+    #[arg(long, conflicts_with = "recover")]
+    pub list_devices: bool,
+    /// Repair the recordings a crash left in DIR (*.partial.wav) and exit.
+    #[arg(long, value_name = "DIR")]
+    pub recover: Option<PathBuf>,
+    /// Installed Whisper model for the draft (with --meeting).
+    #[arg(long, default_value = "base", requires = "meeting")]
+    pub model: String,
 }
 
 /// Options shared by every command that transcribes.

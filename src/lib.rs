@@ -17,6 +17,8 @@ pub mod metrics;
 pub mod minutes;
 pub mod model;
 pub mod pipeline;
+#[cfg(feature = "live")]
+pub mod record;
 pub mod render;
 #[cfg(feature = "review")]
 pub mod review;

@@ -14,6 +14,8 @@ use kaigiroku::pipeline::{Goal, Outcome, Pipeline, Settings};
 use kaigiroku::{audio, render};
 
 mod cli;
+#[cfg(feature = "live")]
+mod record_cli;
 use cli::{Bars, Cli, Command, ModelCommand, Recognition};
 
 /// `$KAIGIROKU_MODELS`, else `models/`.
@@ -86,6 +88,8 @@ fn main() -> Result<()> {
             },
             !no_open,
         ),
+        #[cfg(feature = "live")]
+        Command::Record(args) => record_cli::record(args),
     }
 }
 
@@ -130,40 +134,69 @@ fn run(
     vad: bool,
     goal: Goal,
 ) -> Result<()> {
-    let started = Instant::now();
-    let settings = Settings {
-        whisper: recognition.model,
-        beam: recognition.beam,
-        threads: recognition.threads,
-        gpu: recognition.gpu,
-        vad,
-        correct: !recognition.no_correct,
-        corrections: recognition.corrections,
-        fillers,
-        ..Settings::new(model_store())
-    };
-    let meeting = meeting.map(Meeting::load).transpose()?;
-    let pipeline = Pipeline::new(settings)?;
-    pipeline.check(meeting.as_ref(), goal)?;
-    let dir = recognition
-        .output
-        .unwrap_or_else(|| Path::new("out").join(audio_path.file_stem().unwrap_or_default()));
+    let output = recognition.output.clone();
+    let job = Job::prepare(meeting, recognition, fillers, vad, goal)?;
+    let dir =
+        output.unwrap_or_else(|| Path::new("out").join(audio_path.file_stem().unwrap_or_default()));
+    job.run(audio_path, &dir)
+}
 
-    let audio = audio::load(audio_path)?;
-    for warning in &audio.warnings {
-        eprintln!("warning: {}: {warning}", audio_path.display());
+/// A checked run, its models loaded, waiting for its recording (`record
+/// --meeting` prepares one before it starts recording).
+struct Job {
+    pipeline: Pipeline,
+    meeting: Option<Meeting>,
+    goal: Goal,
+}
+
+impl Job {
+    fn prepare(
+        meeting: Option<&Path>,
+        recognition: Recognition,
+        fillers: Option<PathBuf>,
+        vad: bool,
+        goal: Goal,
+    ) -> Result<Job> {
+        let settings = Settings {
+            whisper: recognition.model,
+            beam: recognition.beam,
+            threads: recognition.threads,
+            gpu: recognition.gpu,
+            vad,
+            correct: !recognition.no_correct,
+            corrections: recognition.corrections,
+            fillers,
+            ..Settings::new(model_store())
+        };
+        let meeting = meeting.map(Meeting::load).transpose()?;
+        let pipeline = Pipeline::new(settings)?;
+        pipeline.check(meeting.as_ref(), goal)?;
+        Ok(Job {
+            pipeline,
+            meeting,
+            goal,
+        })
     }
-    let mut bars = Bars::new();
-    let source = audio_path.display().to_string();
-    let outcome = pipeline
-        .run(&audio, &source, meeting.as_ref(), goal, &mut bars)
-        .with_context(|| format!("processing {source}"))?;
-    bars.bar.finish_and_clear();
-    let written = outcome.write(&dir)?;
-    report(&outcome, &source, started.elapsed().as_secs_f64());
-    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    println!("wrote {}", names.join(", "));
-    Ok(())
+
+    fn run(&self, audio_path: &Path, dir: &Path) -> Result<()> {
+        let started = Instant::now();
+        let audio = audio::load(audio_path)?;
+        for warning in &audio.warnings {
+            eprintln!("warning: {}: {warning}", audio_path.display());
+        }
+        let mut bars = Bars::new();
+        let source = audio_path.display().to_string();
+        let outcome = self
+            .pipeline
+            .run(&audio, &source, self.meeting.as_ref(), self.goal, &mut bars)
+            .with_context(|| format!("processing {source}"))?;
+        bars.bar.finish_and_clear();
+        let written = outcome.write(dir)?;
+        report(&outcome, &source, started.elapsed().as_secs_f64());
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        println!("wrote {}", names.join(", "));
+        Ok(())
+    }
 }
 
 /// Prints the segments, their flags and corrections, and a summary line.

@@ -21,7 +21,8 @@
 //! # Ok::<(), kaigiroku::audio::AudioError>(())
 //! ```
 //!
-//! Invariant: only this module decodes audio files (and, later, touches cpal).
+//! Invariant: only this module decodes audio files (live capture with cpal
+//! is `record`'s).
 
 mod media;
 mod sink;

@@ -15,6 +15,8 @@ mod meeting_file;
 mod minutes_e2e;
 mod minutes_sections;
 mod minutes_summary;
+#[cfg(feature = "live")]
+mod record_capture;
 mod render_minutes;
 #[cfg(feature = "review")]
 mod review_browser;

@@ -1,0 +1,554 @@
+//! `kaigiroku record` through a real audio stack without a sound card: a
+//! private PulseAudio server (started here, with a null sink), ALSA's
+//! `pulse` device (libasound2-plugins) recording the sink's monitor, and
+//! `paplay` playing a cut of the sample meeting into the sink.
+//!
+//! - what was played is in the recording, at the right speed (start and end
+//!   of the played audio found by cross-correlation, their distance within
+//!   1 % of the played length, normalized correlation over the whole cut
+//!   above 0.8);
+//! - kill -9 mid-recording, then `record --recover`: the file is read by our
+//!   loader, hound and `sox --i`, and holds all but the last 2 s.
+//!
+//! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`
+//! (scripts/setup.sh installs them); without them the tests fail saying so.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const RATE: u32 = 16_000;
+const SINK: &str = "kaigiroku_test";
+
+fn need(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "`{tool}` is not installed: run scripts/setup.sh (pulseaudio, pulseaudio-utils, libasound2-plugins, sox)"
+    );
+}
+
+/// A private PulseAudio server with a null sink, in its own runtime directory.
+struct Pulse {
+    dir: tempfile::TempDir,
+    server: Child,
+}
+
+impl Pulse {
+    fn start() -> Pulse {
+        for tool in ["pulseaudio", "pactl", "paplay", "sox"] {
+            need(tool);
+        }
+        assert!(
+            Path::new("/usr/share/alsa/alsa.conf.d/pulse.conf").exists()
+                || Path::new("/etc/alsa/conf.d/99-pulse.conf").exists(),
+            "ALSA's pulse device is missing: install libasound2-plugins (scripts/setup.sh)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        let mut command = Command::new("pulseaudio");
+        command
+            .args([
+                "--daemonize=no",
+                "-n",
+                "--exit-idle-time=-1",
+                "--disallow-exit",
+                "--disable-shm",
+                "--load=module-native-protocol-unix",
+                &format!("--load=module-null-sink sink_name={SINK} rate=48000 channels=2"),
+                "--log-target=stderr",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut pulse = Pulse {
+            server: Pulse::env_of(dir.path(), &mut command).spawn().unwrap(),
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let ok = pulse
+                .command("pactl")
+                .arg("info")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                break;
+            }
+            if let Ok(Some(status)) = pulse.server.try_wait() {
+                panic!("pulseaudio exited at start: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "pulseaudio did not answer in 15 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        pulse
+    }
+
+    fn env_of<'a>(dir: &Path, command: &'a mut Command) -> &'a mut Command {
+        command
+            .env("XDG_RUNTIME_DIR", dir)
+            .env("HOME", dir)
+            .env("PULSE_RUNTIME_PATH", dir.join("pulse"))
+            .env_remove("PULSE_SERVER")
+    }
+
+    /// `program` talking to this server; `kaigiroku record` records the sink's monitor.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        Pulse::env_of(self.dir.path(), &mut command).env("PULSE_SOURCE", format!("{SINK}.monitor"));
+        command
+    }
+
+    /// Plays `wav` into the sink; returns when it has been played. With a
+    /// low latency asked for: otherwise the null sink renders in blocks of
+    /// 2 s, which a microphone never does (its audio would reach the
+    /// recorder up to 2 s late, and that much would lie in PulseAudio when
+    /// the recorder is killed).
+    fn play(&self, wav: &Path) -> Duration {
+        let started = Instant::now();
+        let status = self
+            .command("paplay")
+            .args(["-d", SINK, "--latency-msec=20"])
+            .arg(wav)
+            .status()
+            .unwrap();
+        assert!(status.success(), "paplay: {status}");
+        started.elapsed()
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// `seconds` of the sample meeting from `from`, 16 kHz mono, written to `path`.
+fn cut(path: &Path, from: f64, seconds: f64) -> Vec<f32> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kaigi-2022-01/meeting.wav");
+    let audio = kaigiroku::audio::load(&sample).unwrap();
+    let start = (from * f64::from(RATE)) as usize;
+    let piece = audio.samples[start..start + (seconds * f64::from(RATE)) as usize].to_vec();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in &piece {
+        w.write_sample((s * 32767.0).clamp(-32768.0, 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    piece
+}
+
+/// A running `kaigiroku record`, its stderr collected.
+struct Recording {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr: Vec<String>,
+}
+
+impl Recording {
+    fn start(pulse: &Pulse, dir: &Path) -> Recording {
+        let mut child = pulse
+            .command(env!("CARGO_BIN_EXE_kaigiroku"))
+            .args(["record", "--device", "pulse", "--max-hours", "0.05", "-o"])
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (send, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut recording = Recording {
+            child,
+            lines,
+            stderr: Vec::new(),
+        };
+        recording.wait_for("recording from", Duration::from_secs(20));
+        recording
+    }
+
+    fn wait_for(&mut self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.stderr.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!(
+            "`kaigiroku record` did not say {text:?}; it said:\n{}",
+            self.stderr.join("\n")
+        );
+    }
+}
+
+/// Files in `dir` whose name ends with `suffix`.
+fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Normalized correlation of `a` with `b` (same length).
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += f64::from(x) * f64::from(y);
+        aa += f64::from(x) * f64::from(x);
+        bb += f64::from(y) * f64::from(y);
+    }
+    ab / (aa * bb).sqrt().max(1e-12)
+}
+
+/// Where `piece` best matches in `signal`: (offset, normalized correlation).
+fn locate(piece: &[f32], signal: &[f32]) -> (usize, f64) {
+    (0..signal.len().saturating_sub(piece.len()))
+        .map(|lag| (lag, correlation(piece, &signal[lag..lag + piece.len()])))
+        .fold((0, f64::MIN), |best, x| if x.1 > best.1 { x } else { best })
+}
+
+#[test]
+fn what_is_played_is_recorded_at_its_length() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    let played = cut(&work.path().join("cut.wav"), 60.0, 10.0);
+    let dir = work.path().join("rec");
+    let mut recording = Recording::start(&pulse, &dir);
+    std::thread::sleep(Duration::from_millis(500));
+    let took = pulse.play(&work.path().join("cut.wav"));
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut stdin = recording.child.stdin.take().unwrap();
+    stdin.write_all(b"q\n").unwrap();
+    drop(stdin);
+    recording.wait_for("recorded", Duration::from_secs(20));
+    let status = recording.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{status}: {}",
+        recording.stderr.join("\n")
+    );
+
+    let wavs = files(&dir, ".wav");
+    assert_eq!(wavs.len(), 1, "{wavs:?}");
+    assert!(files(&dir, ".partial.wav").is_empty());
+    let reader = hound::WavReader::open(&wavs[0]).unwrap();
+    let spec = reader.spec();
+    assert_eq!(spec.bits_per_sample, 16);
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
+    let recorded = &audio.samples;
+
+    // Where the first and the last second of speech are in the recording.
+    let second = RATE as usize;
+    let head = &played[second / 2..second / 2 + second];
+    let tail_at = played.len() - second - second / 2;
+    let tail = &played[tail_at..tail_at + second];
+    let (head_at, head_corr) = locate(head, recorded);
+    let (tail_found, tail_corr) = locate(tail, recorded);
+    let start = head_at as i64 - (second / 2) as i64;
+    let span = (tail_found as i64 - head_at as i64) as f64 / f64::from(RATE);
+    let expected = (tail_at - second / 2) as f64 / f64::from(RATE);
+    eprintln!(
+        "record: recording {:.3} s, head at {head_at} ({head_corr:.3}), tail at {tail_found} ({tail_corr:.3})",
+        audio.duration()
+    );
+    assert!(start >= 0, "the recording starts after the speech: {start}");
+    let start = start as usize;
+    assert!(
+        start + played.len() <= recorded.len(),
+        "the recording ends before the speech"
+    );
+    let whole = correlation(&played, &recorded[start..start + played.len()]);
+    eprintln!(
+        "record: {} Hz {} ch; played {:.3} s (paplay took {:.2} s), recording {:.3} s; \
+         speech found at {:.3} s; first→last second {span:.4} s (expected {expected:.4} s, {:+.3} %); \
+         correlation head {head_corr:.3} tail {tail_corr:.3} whole {whole:.3}",
+        spec.sample_rate,
+        spec.channels,
+        played.len() as f64 / f64::from(RATE),
+        took.as_secs_f64(),
+        audio.duration(),
+        start as f64 / f64::from(RATE),
+        100.0 * (span - expected) / expected,
+    );
+    assert!(
+        head_corr > 0.8 && tail_corr > 0.8,
+        "{head_corr} {tail_corr}"
+    );
+    assert!(
+        (span - expected).abs() <= 0.01 * expected,
+        "{span} vs {expected}"
+    );
+    assert!(whole > 0.8, "correlation over the whole cut: {whole}");
+}
+
+#[test]
+fn a_recording_killed_with_sigkill_is_recovered() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    cut(&work.path().join("cut.wav"), 30.0, 10.0);
+    let dir = work.path().join("rec");
+    let mut recording = Recording::start(&pulse, &dir);
+    let started = Instant::now();
+    let player = pulse
+        .command("paplay")
+        .args(["-d", SINK, "--latency-msec=20"])
+        .arg(work.path().join("cut.wav"))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(5000));
+    recording.child.kill().unwrap(); // SIGKILL
+    let ran = started.elapsed().as_secs_f64();
+    recording.child.wait().unwrap();
+    let mut player = player;
+    let _ = player.kill();
+    let _ = player.wait();
+
+    let partial = files(&dir, ".partial.wav");
+    assert_eq!(partial.len(), 1, "{:?}", files(&dir, ""));
+    // As it lies, the file is already a valid WAV (up to its last sync).
+    let as_is = hound::WavReader::open(&partial[0]).unwrap();
+    let synced = f64::from(as_is.duration()) / f64::from(as_is.spec().sample_rate);
+    drop(as_is);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_kaigiroku"))
+        .args(["record", "--recover"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("recovered an interrupted recording"),
+        "{said}"
+    );
+    assert!(files(&dir, ".partial.wav").is_empty());
+    let wavs = files(&dir, ".wav");
+    assert_eq!(wavs.len(), 1);
+
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
+    let sox = Command::new("sox")
+        .args(["--i", "-D"])
+        .arg(&wavs[0])
+        .output()
+        .unwrap();
+    assert!(
+        sox.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sox.stderr)
+    );
+    let sox_seconds: f64 = String::from_utf8_lossy(&sox.stdout).trim().parse().unwrap();
+    let hound_reader = hound::WavReader::open(&wavs[0]).unwrap();
+    let hound_seconds =
+        f64::from(hound_reader.duration()) / f64::from(hound_reader.spec().sample_rate);
+    let lost = ran - audio.duration();
+    eprintln!(
+        "record kill -9: ran {ran:.2} s after it said it was recording; valid before recovery {synced:.2} s; \
+         recovered {:.2} s (sox {sox_seconds:.2} s, hound {hound_seconds:.2} s); lost {lost:.2} s",
+        audio.duration()
+    );
+    assert!((sox_seconds - hound_seconds).abs() < 0.01);
+    assert!((audio.duration() - hound_seconds).abs() < 0.05);
+    assert!(lost <= 2.0, "lost {lost:.2} s at kill -9");
+    assert!(
+        audio.duration() <= ran + 0.5,
+        "more audio than time: {}",
+        audio.duration()
+    );
+}
+
+#[test]
+fn a_disk_too_small_or_an_unknown_device_is_refused_before_recording() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rec");
+    let run = |args: &[&str]| {
+        let out = pulse
+            .command(env!("CARGO_BIN_EXE_kaigiroku"))
+            .arg("record")
+            .args(args)
+            .arg("-o")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let said = run(&["--device", "pulse", "--max-hours", "1000000"]);
+    assert!(said.contains("not enough free space"), "{said}");
+    assert!(said.contains(&dir.display().to_string()), "{said}");
+    let said = run(&["--device", "no-such-microphone"]);
+    assert!(
+        said.contains("no input device called \"no-such-microphone\""),
+        "{said}"
+    );
+    assert!(
+        files(&dir, ".wav").is_empty(),
+        "nothing is written when refused"
+    );
+}
+
+#[test]
+fn a_device_that_goes_away_is_reopened_and_the_recording_kept() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    cut(&work.path().join("cut.wav"), 90.0, 3.0);
+    let dir = work.path().join("rec");
+    let mut recording = Recording::start(&pulse, &dir);
+    pulse.play(&work.path().join("cut.wav"));
+    // "Unplugged": the sink, and with it the source recorded, disappears.
+    let pactl = |args: &[&str]| {
+        let status = pulse.command("pactl").args(args).status().unwrap();
+        assert!(status.success(), "pactl {args:?}: {status}");
+    };
+    pactl(&["unload-module", "module-null-sink"]);
+    recording.wait_for("DEVICE LOST", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    pactl(&[
+        "load-module",
+        "module-null-sink",
+        &format!("sink_name={SINK}"),
+        "rate=48000",
+        "channels=2",
+    ]);
+    std::thread::sleep(Duration::from_secs(2));
+    pulse.play(&work.path().join("cut.wav"));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut stdin = recording.child.stdin.take().unwrap();
+    stdin.write_all(b"q\n").unwrap();
+    drop(stdin);
+    recording.wait_for("were not recorded", Duration::from_secs(20));
+    let status = recording.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{status}: {}",
+        recording.stderr.join("\n")
+    );
+
+    let wavs = files(&dir, ".wav");
+    assert_eq!(wavs.len(), 1, "{wavs:?}");
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    let gap = recording
+        .stderr
+        .iter()
+        .find(|l| l.contains("were not recorded"));
+    eprintln!(
+        "record unplugged: {:.2} s kept; {}",
+        audio.duration(),
+        gap.map_or("", |s| s.as_str())
+    );
+    // Both plays are in the file: before the device went and after it came back.
+    assert!(audio.duration() >= 6.0, "{}", audio.duration());
+    let loud = audio
+        .samples
+        .chunks(RATE as usize / 2)
+        .filter(|c| c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32 > 1e-4)
+        .count();
+    assert!(
+        loud >= 10,
+        "{loud} half-seconds with speech; 12 were played"
+    );
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_and_keeps_what_it_holds() {
+    need("unshare");
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    let (disk, out) = (work.path().join("disk"), work.path().join("out"));
+    std::fs::create_dir(&disk).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    // A 1000 KiB disk of its own (tmpfs in a private mount namespace): at
+    // 48 kHz stereo it is full after about 5 s.
+    let script = format!(
+        "mount -t tmpfs -o size=1000k tmpfs '{disk}' || exit 97; \
+         '{bin}' record -o '{disk}' --device pulse --max-hours 0.0001 </dev/null 2>'{out}/stderr'; \
+         echo $? >'{out}/rc'; cp '{disk}'/* '{out}/'",
+        disk = disk.display(),
+        out = out.display(),
+        bin = env!("CARGO_BIN_EXE_kaigiroku"),
+    );
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut unshare = pulse.command("unshare");
+    if !root {
+        unshare.args(["--user", "--map-root-user"]);
+    }
+    let status = unshare
+        .args(["--mount", "sh", "-c", &script])
+        .env("RUST_BACKTRACE", "0")
+        .status()
+        .unwrap();
+    assert!(
+        status.code() != Some(97) && out.join("rc").exists(),
+        "could not mount a small tmpfs in a private mount namespace ({status}): \
+         this test needs `unshare --mount` (root, or user namespaces for `--user --map-root-user`)"
+    );
+    let rc = std::fs::read_to_string(out.join("rc")).unwrap();
+    let said = std::fs::read_to_string(out.join("stderr")).unwrap();
+    assert_eq!(rc.trim(), "1", "{said}");
+    let wavs = files(&out, ".wav");
+    assert_eq!(wavs.len(), 1, "{:?} {said}", files(&out, ""));
+    let name = wavs[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(!name.ends_with(".partial.wav"), "{name}");
+    assert!(said.contains("the disk is full"), "{said}");
+    assert!(
+        said.contains(&format!("kept in {}", disk.join(&name).display())),
+        "{said}"
+    );
+    let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
+    assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
+    let size = std::fs::metadata(&wavs[0]).unwrap().len();
+    eprintln!(
+        "record disk full: {:.2} s kept in a {size}-byte file on a 1 024 000-byte disk",
+        audio.duration()
+    );
+    assert!(
+        size > 1_000_000,
+        "the disk was not filled: {size} bytes kept"
+    );
+}
