@@ -521,6 +521,10 @@ fn write_loop(
             files.push(path);
         }
         Ok(Recovered::Empty { .. }) => failed(error),
+        Ok(Recovered::InUse { .. }) => {
+            failed(error);
+            files.push(partial);
+        }
         Err(e) => {
             failed(error);
             failed(e);
