@@ -562,7 +562,10 @@ fn a_second_ctrl_c_stops_at_once_and_leaves_a_valid_file() {
     std::thread::sleep(Duration::from_millis(3000));
     let pid = recording.child.id().to_string();
     let status = Command::new("sh")
-        .args(["-c", &format!("kill -INT {pid}; sleep 0.01; kill -INT {pid}")])
+        .args([
+            "-c",
+            &format!("kill -INT {pid}; sleep 0.01; kill -INT {pid}"),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
