@@ -207,6 +207,10 @@ fn print_recovered(r: &Recovered) {
             "removed an interrupted recording with no audio: {}",
             path.display()
         ),
+        Recovered::InUse { path } => eprintln!(
+            "left alone: {} is being recorded by another kaigiroku right now",
+            path.display()
+        ),
     }
 }
 

@@ -77,7 +77,7 @@ fn a_killed_writer_is_valid_to_its_last_sync_and_recovered_whole() {
     let partial = w.current_path().to_path_buf();
     // The kill: the writer is never finished; its buffer may or may not
     // have reached the file.
-    std::mem::forget(w);
+    drop(w.abandon()); // as a kill: unwritten buffer lost, descriptor (and lock) closed
 
     // Before recovery the file as it lies is a valid WAV up to the last sync.
     let (_, as_is) = read_hound(&partial);
@@ -105,8 +105,8 @@ fn a_torn_last_frame_is_cut() {
     w.write(&data).unwrap();
     w.sync().unwrap();
     let partial = w.current_path().to_path_buf();
-    std::mem::forget(w);
-    // Power lost in the middle of a frame: 3 more bytes reached the disk.
+    drop(w.abandon()); // as a kill: unwritten buffer lost, descriptor (and lock) closed
+                       // Power lost in the middle of a frame: 3 more bytes reached the disk.
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
@@ -132,8 +132,8 @@ fn a_file_killed_before_its_first_sync_is_removed_or_kept_from_its_length() {
     let dir = tempfile::tempdir().unwrap();
     let w = WavWriter::create(dir.path(), "empty", SPEC, wav::DEFAULT_LIMIT).unwrap();
     let partial = w.current_path().to_path_buf();
-    std::mem::forget(w);
-    // Only the header is there (data size 0: exact, never "unknown").
+    drop(w.abandon()); // as a kill: unwritten buffer lost, descriptor (and lock) closed
+                       // Only the header is there (data size 0: exact, never "unknown").
     let bytes = std::fs::read(&partial).unwrap();
     assert_eq!(bytes.len() as u64, HEADER);
     assert_eq!(u32_at(&bytes, 40), 0);
@@ -150,7 +150,7 @@ fn a_file_killed_before_its_first_sync_is_removed_or_kept_from_its_length() {
     let data = samples(70_000, 0); // more than the writer buffers
     w.write(&data).unwrap();
     let partial = w.current_path().to_path_buf();
-    std::mem::forget(w);
+    drop(w.abandon()); // as a kill: unwritten buffer lost, descriptor (and lock) closed
     let Recovered::Repaired { path, .. } = wav::recover(&partial).unwrap() else {
         panic!()
     };
@@ -205,4 +205,24 @@ fn a_recording_is_never_written_over() {
     let e = wav::recover(&not_ours).unwrap_err();
     assert!(e.to_string().contains("not a recording"), "{e}");
     assert!(not_ours.exists());
+}
+
+#[test]
+fn a_file_being_recorded_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = WavWriter::create(dir.path(), "live", SPEC, wav::DEFAULT_LIMIT).unwrap();
+    w.write(&samples(16_000, 0)).unwrap();
+    w.sync().unwrap();
+    let partial = w.current_path().to_path_buf();
+    let found = wav::recover_dir(dir.path()).unwrap();
+    assert_eq!(
+        found,
+        vec![Recovered::InUse {
+            path: partial.clone()
+        }]
+    );
+    assert!(partial.exists());
+    w.write(&samples(16_000, 16_000)).unwrap();
+    let files = w.finish().unwrap();
+    assert_eq!(read_hound(&files[0]).1, samples(32_000, 0));
 }

@@ -238,6 +238,10 @@ fn open_part(dir: &Path, stem: &str, part: u32, spec: WavSpec) -> Result<Part, R
         .create_new(true)
         .open(&partial)
         .map_err(|e| RecordError::write(&partial, e))?;
+    // Held while the file is written: `recover` (another `record` starting
+    // in the same directory) leaves a locked file alone.
+    file.try_lock()
+        .map_err(|e| RecordError::write(&partial, std::io::Error::other(e.to_string())))?;
     let mut file = BufWriter::with_capacity(1 << 18, file);
     file.write_all(&spec.header(0))
         .and_then(|()| file.flush())
@@ -306,6 +310,8 @@ pub enum Recovered {
     },
     /// Nothing past the header had been written: the file was removed.
     Empty { path: PathBuf },
+    /// Another recorder is writing it now: left alone.
+    InUse { path: PathBuf },
 }
 
 /// Repairs `path` (a `*.partial.wav` this writer left): the sizes are set
@@ -318,6 +324,15 @@ pub fn recover(path: &Path) -> Result<Recovered, RecordError> {
         .write(true)
         .open(path)
         .map_err(at)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Ok(Recovered::InUse {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(at(e)),
+    }
     let len = file.metadata().map_err(at)?.len();
     let done = done_name(path);
     let mut head = [0u8; HEADER as usize];

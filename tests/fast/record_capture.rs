@@ -552,3 +552,54 @@ fn a_full_disk_stops_the_recording_and_keeps_what_it_holds() {
         "the disk was not filled: {size} bytes kept"
     );
 }
+
+#[test]
+fn a_second_ctrl_c_stops_at_once_and_leaves_a_valid_file() {
+    let pulse = Pulse::start();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("rec");
+    let mut recording = Recording::start(&pulse, &dir);
+    std::thread::sleep(Duration::from_millis(3000));
+    let pid = recording.child.id().to_string();
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            &format!("kill -INT {pid}; sleep 0.01; kill -INT {pid}"),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = recording.child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", recording.stderr.join("\n"));
+    // As it lies, the file is a valid WAV up to its last sync …
+    let partial = files(&dir, ".partial.wav");
+    assert_eq!(partial.len(), 1, "{:?}", files(&dir, ""));
+    let reader = hound::WavReader::open(&partial[0]).unwrap();
+    let synced = f64::from(reader.duration()) / f64::from(reader.spec().sample_rate);
+    drop(reader);
+    assert!(synced >= 1.0, "{synced} s synced after 3 s");
+    // … and the next `record` into the directory finishes it before it starts.
+    let mut next = Recording::start(&pulse, &dir);
+    assert!(
+        next.stderr
+            .iter()
+            .any(|l| l.contains("recovered an interrupted recording")),
+        "{}",
+        next.stderr.join("\n")
+    );
+    next.child.kill().unwrap();
+    next.child.wait().unwrap();
+    let done = dir.join(
+        partial[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".partial.wav", ".wav"),
+    );
+    let audio = kaigiroku::audio::load(&done).unwrap();
+    eprintln!(
+        "record second Ctrl-C: exit 130, {synced:.2} s valid as left, {:.2} s after recovery",
+        audio.duration()
+    );
+    assert!(audio.duration() >= synced);
+}
