@@ -116,6 +116,10 @@ pub struct RecordArgs {
     /// Installed Whisper model for the draft (with --meeting).
     #[arg(long, default_value = "base", requires = "meeting")]
     pub model: String,
+    /// Transcribe during the meeting, so that only the last minute or so is
+    /// left when it stops (needs --meeting).
+    #[arg(long, requires = "meeting")]
+    pub live: bool,
 }
 
 /// Options shared by every command that transcribes.

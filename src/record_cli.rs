@@ -3,17 +3,18 @@
 //! it on stderr, handles Ctrl-C and `q`, and drafts the minutes afterwards.
 
 use std::io::{BufRead, IsTerminal};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use kaigiroku::pipeline::Goal;
+use kaigiroku::pipeline::{Goal, LiveRun};
 use kaigiroku::record::{self, clock, Options, Recorder, Recovered, State, Status};
 
-use crate::cli::{Recognition, RecordArgs};
+use crate::cli::{Bars, Recognition, RecordArgs};
 use crate::Job;
 
 /// Silence longer than this is warned about.
@@ -64,9 +65,17 @@ pub fn record(args: RecordArgs) -> Result<()> {
         None => None,
     };
 
+    let (tap, tapped) = match args.live {
+        true => {
+            let (tap, tapped) = mpsc::channel();
+            (Some(tap), Some(tapped))
+        }
+        false => (None, None),
+    };
     let options = Options {
         device: args.device.clone(),
         max_hours: args.max_hours,
+        tap,
         ..Options::new(&args.output)
     };
     let recorder = Recorder::start(options).context("cannot start recording")?;
@@ -128,66 +137,119 @@ pub fn record(args: RecordArgs) -> Result<()> {
         });
     }
 
-    let display = Display::new();
-    let mut last = recorder.status();
-    while stops.load(Ordering::SeqCst) == 0 {
-        std::thread::sleep(Duration::from_millis(200));
-        let status = recorder.status();
-        display.draw(&last, &status);
-        let failed = matches!(status.state, State::Failed { .. });
-        last = status;
-        if failed {
-            break;
+    std::thread::scope(|scope| -> Result<()> {
+        // --live: the recording is transcribed on this thread as it is written.
+        let decoded = Arc::new(AtomicU64::new(0));
+        let live = match (tapped, &job) {
+            (Some(tapped), Some(job)) => {
+                let spec = recorder.status().spec;
+                let decoded = decoded.clone();
+                Some(scope.spawn(move || -> Result<LiveRun<'_>> {
+                    let mut run = job.pipeline.live(job.meeting.as_ref(), job.goal)?;
+                    record::live::feed(tapped, spec, &mut run, |_, done| {
+                        decoded.store(done.to_bits(), Ordering::Relaxed)
+                    })?;
+                    Ok(run)
+                }))
+            }
+            _ => None,
+        };
+        let display = Display::new();
+        let mut last = recorder.status();
+        while stops.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(200));
+            let status = recorder.status();
+            let transcribed = live
+                .as_ref()
+                .map(|_| f64::from_bits(decoded.load(Ordering::Relaxed)));
+            display.draw(&last, &status, transcribed);
+            let failed = matches!(status.state, State::Failed { .. });
+            last = status;
+            if failed {
+                break;
+            }
         }
-    }
-    display.bar.finish_and_clear();
-    eprintln!("stopping …");
-    let recording = recorder.stop().context("finishing the recording")?;
-    for file in &recording.files {
-        println!("{}", file.display());
-    }
-    eprintln!(
-        "recorded {} in {}",
-        clock(recording.seconds),
-        match recording.files.len() {
-            1 => "1 file".to_string(),
-            n => format!("{n} files"),
+        display.bar.finish_and_clear();
+        eprintln!("stopping …");
+        let recording = recorder.stop().context("finishing the recording")?;
+        for file in &recording.files {
+            println!("{}", file.display());
         }
-    );
-    if recording.dropped > 0 {
         eprintln!(
-            "warning: {} samples were dropped (the disk or the computer could not keep up)",
-            recording.dropped
+            "recorded {} in {}",
+            clock(recording.seconds),
+            match recording.files.len() {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            }
         );
-    }
-    if recording.xruns > 0 {
-        eprintln!(
+        if recording.dropped > 0 {
+            eprintln!(
+                "warning: {} samples were dropped (the disk or the computer could not keep up)",
+                recording.dropped
+            );
+        }
+        if recording.xruns > 0 {
+            eprintln!(
             "warning: the device reported {} overruns: some audio was lost before it reached the recorder",
             recording.xruns
         );
-    }
-    for (at, missed) in &recording.gaps {
-        eprintln!(
-            "warning: the device went away at {}; about {missed:.0} s were not recorded",
-            clock(*at)
-        );
-    }
-    if let Some(failure) = &recording.failure {
-        eprintln!("error: {failure}");
-    }
-    if let (Some(job), Some(first)) = (job, recording.files.first()) {
-        if recording.files.len() > 1 {
+        }
+        for (at, missed) in &recording.gaps {
             eprintln!(
+                "warning: the device went away at {}; about {missed:.0} s were not recorded",
+                clock(*at)
+            );
+        }
+        if let Some(failure) = &recording.failure {
+            eprintln!("error: {failure}");
+        }
+        let stopped = Instant::now();
+        let mut drafted = false;
+        if let (Some(handle), Some(first)) = (live, recording.files.first()) {
+            match handle
+                .join()
+                .map_err(|_| anyhow!("the live transcription stopped unexpectedly"))
+            {
+                Ok(Ok(run)) => {
+                    finish_live(run, first, &args.output)?;
+                    eprintln!(
+                        "draft written {:.0} s after the recording stopped",
+                        stopped.elapsed().as_secs_f64()
+                    );
+                    drafted = true;
+                }
+                Ok(Err(e)) | Err(e) => {
+                    eprintln!("warning: live transcription failed ({e:#}); drafting from the file instead")
+                }
+            }
+        }
+        if let (Some(job), Some(first), false) = (&job, recording.files.first(), drafted) {
+            if recording.files.len() > 1 {
+                eprintln!(
                 "warning: the recording was split in {} files; drafting the first, {} (draft the others with `kaigiroku draft`)",
                 recording.files.len(),
                 first.display()
             );
+            }
+            eprintln!("drafting the minutes of {} …", first.display());
+            job.run(first, &args.output)?;
         }
-        eprintln!("drafting the minutes of {} …", first.display());
-        job.run(first, &args.output)?;
-    }
-    if recording.failure.is_some() {
-        bail!("the recording stopped early (see above)");
+        if recording.failure.is_some() {
+            bail!("the recording stopped early (see above)");
+        }
+        Ok(())
+    })
+}
+
+/// The rest of a live run after the recording stopped: the last windows,
+/// speakers, minutes; written into `dir`.
+fn finish_live(run: LiveRun<'_>, recording: &Path, dir: &Path) -> Result<()> {
+    let mut bars = Bars::new();
+    let (outcome, _) = run.finish(&recording.display().to_string(), &mut bars)?;
+    bars.bar.finish_and_clear();
+    for path in outcome.write(dir)? {
+        println!("{}", path.display());
     }
     Ok(())
 }
@@ -254,7 +316,7 @@ impl Display {
         }
     }
 
-    fn draw(&self, last: &Status, now: &Status) {
+    fn draw(&self, last: &Status, now: &Status, transcribed: Option<f64>) {
         let mut warnings = Vec::new();
         if now.clipped > last.clipped {
             warnings.push("CLIPPING: turn the input down".to_string());
@@ -282,8 +344,11 @@ impl Display {
             ),
             _ => String::new(),
         };
+        let live = transcribed
+            .map(|t| format!("transcribed {}  ", clock(t)))
+            .unwrap_or_default();
         let line = format!(
-            "{} {} peak {:>5.1} dB  {disk}{}",
+            "{} {} peak {:>5.1} dB  {live}{disk}{}",
             clock(now.seconds),
             meter(now.rms, now.peak),
             db(now.peak),

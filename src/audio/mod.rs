@@ -26,7 +26,10 @@
 
 mod media;
 mod sink;
+mod stream;
 mod wav;
+
+pub use stream::Stream16k;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -89,6 +92,12 @@ pub enum AudioError {
     NoSamples { path: PathBuf },
     #[error("{}: internal error while converting the audio: {reason}", path.display())]
     Internal { path: PathBuf, reason: String },
+    #[error("cannot convert {rate} Hz, {channels} channels to 16 kHz mono: {reason}")]
+    Stream {
+        rate: u32,
+        channels: u16,
+        reason: String,
+    },
 }
 
 impl AudioError {
@@ -112,9 +121,9 @@ impl AudioError {
         }
     }
 
-    /// The file named in the error.
-    pub fn path(&self) -> &Path {
-        match self {
+    /// The file named in the error (none for a [`AudioError::Stream`]).
+    pub fn path(&self) -> Option<&Path> {
+        Some(match self {
             AudioError::Missing { path }
             | AudioError::Io { path, .. }
             | AudioError::Empty { path }
@@ -125,7 +134,8 @@ impl AudioError {
             | AudioError::NoAudioTrack { path }
             | AudioError::NoSamples { path }
             | AudioError::Internal { path, .. } => path,
-        }
+            AudioError::Stream { .. } => return None,
+        })
     }
 }
 

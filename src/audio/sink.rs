@@ -36,8 +36,11 @@ pub(super) struct Sink {
     to_trim: usize,
     /// Source frames pushed since the current rate took effect.
     segment_in: u64,
-    /// Length of the output when the current rate took effect.
+    /// Length of the output when the current rate took effect (counting
+    /// what [`Sink::take_mono`] took).
     segment_start: usize,
+    /// Mono output already taken by [`Sink::take_mono`].
+    taken: usize,
     /// Source frames pushed in all, converted to seconds on the way.
     seconds_before_segment: f64,
     out: Output,
@@ -65,6 +68,7 @@ impl Sink {
             to_trim: 0,
             segment_in: 0,
             segment_start: 0,
+            taken: 0,
             seconds_before_segment: 0.0,
             out: Output {
                 mono: Vec::new(),
@@ -103,7 +107,7 @@ impl Sink {
         }
         self.rate = rate;
         self.segment_in = 0;
-        self.segment_start = self.out.mono.len();
+        self.segment_start = self.taken + self.out.mono.len();
         self.resampler = None;
         self.to_trim = 0;
         if rate != Audio::SAMPLE_RATE {
@@ -233,18 +237,26 @@ impl Sink {
         self.drain(true)?;
         // Pump silence through until the delayed tail is out.
         let mut guard = 0;
-        while self.resampler.is_some() && self.out.mono.len() < expected {
+        while self.resampler.is_some() && self.taken + self.out.mono.len() < expected {
             self.drain(true)?;
             guard += 1;
             if guard > 64 {
                 return Err("the resampler produced no output".into());
             }
         }
-        self.out.mono.truncate(expected);
+        self.out.mono.truncate(expected.saturating_sub(self.taken));
         for track in &mut self.out.channels {
             track.truncate(expected);
         }
         Ok(())
+    }
+
+    /// The mono output made so far, taken out of the sink (a stream read
+    /// as it is resampled); [`Sink::finish`] returns the rest.
+    pub fn take_mono(&mut self) -> Vec<f32> {
+        let taken = std::mem::take(&mut self.out.mono);
+        self.taken += taken.len();
+        taken
     }
 
     /// Finishes the stream and returns the 16 kHz result.

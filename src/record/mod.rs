@@ -18,6 +18,7 @@
 //! at every moment, and never carries an unknown length.
 
 mod capture;
+pub mod live;
 pub mod meter;
 mod threads;
 pub mod wav;
@@ -80,6 +81,10 @@ pub enum RecordError {
     Thread { source: std::io::Error },
     #[error("the recorder's writer thread stopped unexpectedly")]
     WriterPanicked,
+    #[error("live transcription: {0}")]
+    LiveAudio(#[from] crate::audio::AudioError),
+    #[error("live transcription: {0}")]
+    Live(#[from] Box<crate::pipeline::PipelineError>),
 }
 
 impl RecordError {
@@ -125,6 +130,10 @@ pub struct Options {
     pub reopen_for: Duration,
     /// File name without extension (`None`: `recording-YYYYMMDD-HHMMSS`, UTC).
     pub name: Option<String>,
+    /// Receives every block written, as written (interleaved 16-bit frames
+    /// at the device's rate): what a live transcription reads ([`live`]).
+    /// Unbounded: the writer never waits for it. Closed when the writer ends.
+    pub tap: Option<mpsc::Sender<Vec<i16>>>,
 }
 
 impl Options {
@@ -137,6 +146,7 @@ impl Options {
             file_limit: wav::DEFAULT_LIMIT,
             reopen_for: Duration::from_secs(120),
             name: None,
+            tap: None,
         }
     }
 }
@@ -241,7 +251,9 @@ const RING_SECONDS: usize = 10;
 impl Recorder {
     /// Repairs left-over partial files in `options.dir`, opens the device,
     /// checks the disk and starts recording.
-    pub fn start(options: Options) -> Result<Recorder, RecordError> {
+    pub fn start(mut options: Options) -> Result<Recorder, RecordError> {
+        // Only the writer holds the tap, so that it closes with the writer.
+        let tap = options.tap.take();
         std::fs::create_dir_all(&options.dir).map_err(|e| RecordError::write(&options.dir, e))?;
         let recovered = recover_dir(&options.dir)?;
         let (device, label) = capture::find_device(options.device.as_deref())?;
@@ -308,7 +320,7 @@ impl Recorder {
             let options = options.clone();
             std::thread::Builder::new()
                 .name("record-writer".into())
-                .spawn(move || write_loop(writer, consumer, next_ring, &shared, &options))
+                .spawn(move || write_loop(writer, consumer, next_ring, tap, &shared, &options))
                 .map_err(|e| RecordError::Thread { source: e })?
         };
         let supervisor = {

@@ -21,6 +21,7 @@ pub(super) fn write_loop(
     mut writer: WavWriter,
     mut ring: rtrb::Consumer<i16>,
     next_ring: mpsc::Receiver<rtrb::Consumer<i16>>,
+    tap: Option<mpsc::Sender<Vec<i16>>>,
     shared: &Shared,
     options: &Options,
 ) -> Vec<PathBuf> {
@@ -49,6 +50,10 @@ pub(super) fn write_loop(
             if !block.is_empty() {
                 writer.write(&block)?;
                 meter.feed(&block);
+                if let Some(tap) = &tap {
+                    // A reader that has gone away does not stop the recording.
+                    let _ = tap.send(block.clone());
+                }
             }
             let sync_due = last_sync.elapsed() >= options.sync_every;
             if sync_due {

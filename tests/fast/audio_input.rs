@@ -81,7 +81,7 @@ fn error_for(path: &Path) -> (AudioError, String) {
         message.contains(&path.display().to_string()),
         "file not named: {message}"
     );
-    assert_eq!(error.path(), path);
+    assert_eq!(error.path(), Some(path));
     (error, message)
 }
 

@@ -17,6 +17,8 @@ mod minutes_sections;
 mod minutes_summary;
 #[cfg(feature = "live")]
 mod record_capture;
+#[cfg(feature = "live")]
+mod record_support;
 mod render_minutes;
 #[cfg(feature = "review")]
 mod review_browser;
