@@ -11,7 +11,7 @@
 //! whole frame) once recovered. No header ever carries an unknown length.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::RecordError;
@@ -336,7 +336,7 @@ pub fn recover(path: &Path) -> Result<Recovered, RecordError> {
     let len = file.metadata().map_err(at)?.len();
     let done = done_name(path);
     let mut head = [0u8; HEADER as usize];
-    let read = read_up_to(&mut file, &mut head).map_err(at)?;
+    let read = crate::audio::read_up_to(&mut file, &mut head).map_err(at)?;
     if len <= HEADER {
         if read >= 4 && &head[..4] != b"RIFF" {
             return Err(not_ours(path, "it does not start with RIFF"));
@@ -420,17 +420,4 @@ fn not_ours(path: &Path, reason: &str) -> RecordError {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     }
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }

@@ -13,7 +13,6 @@
 //! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`
 //! (scripts/setup.sh installs them); without them the tests fail saying so.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,16 +28,7 @@ fn what_is_played_is_recorded_at_its_length() {
     std::thread::sleep(Duration::from_millis(500));
     let took = pulse.play(&work.path().join("cut.wav"));
     std::thread::sleep(Duration::from_millis(1000));
-    let mut stdin = recording.child.stdin.take().unwrap();
-    stdin.write_all(b"q\n").unwrap();
-    drop(stdin);
-    recording.wait_for("recorded", Duration::from_secs(20));
-    let status = recording.child.wait().unwrap();
-    assert!(
-        status.success(),
-        "{status}: {}",
-        recording.stderr.join("\n")
-    );
+    recording.quit("recorded");
 
     let wavs = files(&dir, ".wav");
     assert_eq!(wavs.len(), 1, "{wavs:?}");
@@ -228,16 +218,7 @@ fn a_device_that_goes_away_is_reopened_and_the_recording_kept() {
     std::thread::sleep(Duration::from_secs(2));
     pulse.play(&work.path().join("cut.wav"));
     std::thread::sleep(Duration::from_millis(500));
-    let mut stdin = recording.child.stdin.take().unwrap();
-    stdin.write_all(b"q\n").unwrap();
-    drop(stdin);
-    recording.wait_for("were not recorded", Duration::from_secs(20));
-    let status = recording.child.wait().unwrap();
-    assert!(
-        status.success(),
-        "{status}: {}",
-        recording.stderr.join("\n")
-    );
+    recording.quit("were not recorded");
 
     let wavs = files(&dir, ".wav");
     assert_eq!(wavs.len(), 1, "{wavs:?}");

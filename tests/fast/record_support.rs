@@ -193,6 +193,16 @@ impl Recording {
         recording
     }
 
+    /// Presses `q` and Enter, waits for `said` on stderr and a clean exit.
+    pub fn quit(&mut self, said: &str) {
+        let mut stdin = self.child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, b"q\n").unwrap();
+        drop(stdin);
+        self.wait_for(said, Duration::from_secs(20));
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}: {}", self.stderr.join("\n"));
+    }
+
     pub fn wait_for(&mut self, text: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
