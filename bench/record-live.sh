@@ -9,4 +9,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/prepare.sh >/dev/null
 KAIGIROKU_LIVE_SAMPLE="${KAIGIROKU_LIVE_SAMPLE:-kaigi-2022-01-full}" \
-  cargo test --release --test model record_live -- --nocapture 2>&1 | grep '^|'
+  cargo test --release --test live record_live -- --nocapture 2>&1 | grep '^|'

@@ -68,15 +68,17 @@ impl LiveTranscriber {
     /// Adds samples (16 kHz mono) and decodes the windows they close.
     pub fn push(&mut self, samples: &[f32]) -> Result<(), TranscribeError> {
         self.samples.extend_from_slice(samples);
-        if self.duration() - self.scanned >= SCAN_EVERY_SECONDS {
-            self.step(false)?;
+        // Steps at fixed points of the recording, however the samples
+        // arrive: the text does not depend on the size of the blocks.
+        while self.duration() - self.scanned >= SCAN_EVERY_SECONDS {
+            self.step(self.scanned + SCAN_EVERY_SECONDS, false)?;
         }
         Ok(())
     }
 
     /// Decodes what is left; returns the whole transcription and the audio.
     pub fn finish(mut self) -> Result<(Transcription, Audio), TranscribeError> {
-        self.step(true)?;
+        self.step(self.duration(), true)?;
         let mut transcription = self.session.finish();
         if self.vad.is_some() {
             transcription.speech = self.speech;
@@ -85,21 +87,25 @@ impl LiveTranscriber {
     }
 
     /// Settles speech and decodes every closed window (all of them at the end).
-    fn step(&mut self, end: bool) -> Result<(), TranscribeError> {
-        let now = self.duration();
+    /// Settles speech and decodes the windows closed by the audio before
+    /// `now` (every window with `end`).
+    fn step(&mut self, now: f64, end: bool) -> Result<(), TranscribeError> {
         self.scanned = now;
         if self.vad.is_none() {
             while now - self.decoded_until >= WINDOW_SECONDS || (end && self.decoded_until < now) {
                 let to = (self.decoded_until + WINDOW_SECONDS).min(now);
-                self.decode(Span {
-                    start: self.decoded_until,
-                    end: to,
-                })?;
+                self.decode(
+                    now,
+                    Span {
+                        start: self.decoded_until,
+                        end: to,
+                    },
+                )?;
                 self.decoded_until = to;
             }
             return Ok(());
         }
-        self.settle(end)?;
+        self.settle(now, end)?;
         let mut rest = self.speech[self.decoded..].to_vec();
         if let Some(first) = rest.first_mut() {
             first.start = first.start.max(self.decoded_until);
@@ -110,7 +116,7 @@ impl LiveTranscriber {
             if last && !end && self.settled - window.end <= SPLIT_PAUSE_SECONDS {
                 break; // more speech may still join it
             }
-            self.decode(*window)?;
+            self.decode(now, *window)?;
             self.decoded_until = window.end;
             self.decoded += self.speech[self.decoded..]
                 .iter()
@@ -122,15 +128,15 @@ impl LiveTranscriber {
 
     /// Runs the VAD from the settled point to the newest sample and keeps
     /// the spans that can no longer change.
-    fn settle(&mut self, end: bool) -> Result<(), TranscribeError> {
+    fn settle(&mut self, now: f64, end: bool) -> Result<(), TranscribeError> {
         let Some(vad) = self.vad.as_mut() else {
             return Ok(());
         };
         let rate = Audio::SAMPLE_RATE as f64;
-        let now = self.samples.len() as f64 / rate;
         let from = self.settled;
-        let first = ((from * rate) as usize).min(self.samples.len());
-        let found = vad.speech(&Audio::from_mono(self.samples[first..].to_vec()))?;
+        let last = ((now * rate) as usize).min(self.samples.len());
+        let first = ((from * rate) as usize).min(last);
+        let found = vad.speech(&Audio::from_mono(self.samples[first..last].to_vec()))?;
         let limit = if end {
             f64::INFINITY
         } else {
@@ -156,9 +162,8 @@ impl LiveTranscriber {
         Ok(())
     }
 
-    fn decode(&mut self, window: Span) -> Result<(), TranscribeError> {
+    fn decode(&mut self, now: f64, window: Span) -> Result<(), TranscribeError> {
         let rate = Audio::SAMPLE_RATE as f64;
-        let now = self.duration();
         let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
         let to = (window.end + WINDOW_PAD_SECONDS).min(now);
         let last = ((to * rate) as usize).min(self.samples.len());

@@ -11,9 +11,4 @@ mod corpus;
 mod draft_e2e;
 mod live;
 mod real_model;
-#[cfg(feature = "live")]
-mod record_live;
-#[cfg(feature = "live")]
-#[path = "../fast/record_support.rs"]
-mod record_support;
 mod speakers;
