@@ -5,8 +5,9 @@
 //!
 //! - what was played is in the recording, at the right speed (start and end
 //!   of the played audio found by cross-correlation, their distance within
-//!   1 % of the played length, normalized correlation over the whole cut
-//!   above 0.8);
+//!   1 % of the played length; every half second of speech found in order
+//!   with correlation above 0.8, nothing lost, and anything inserted
+//!   between pieces silent, as a player's underrun leaves it);
 //! - kill -9 mid-recording, then `record --recover`: the file is read by our
 //!   loader, hound and `sox --i`, and holds all but the last 2 s.
 //!
@@ -81,7 +82,47 @@ fn what_is_played_is_recorded_at_its_length() {
         (span - expected).abs() <= 0.01 * expected,
         "{span} vs {expected}"
     );
-    assert!(whole > 0.8, "correlation over the whole cut: {whole}");
+    eprintln!("record: correlation over the whole cut {whole:.3}");
+
+    for line in check_pieces(&played, recorded, start).unwrap() {
+        eprintln!("record: {line}");
+    }
+}
+
+/// The piece check fails on audio lost or repeated, and passes silence
+/// inserted (what a player's underrun leaves), on the sample itself.
+#[test]
+fn the_piece_check_tells_an_underrun_from_lost_or_repeated_audio() {
+    let work = tempfile::tempdir().unwrap();
+    let played = cut(&work.path().join("cut.wav"), 60.0, 10.0);
+    let lead = vec![0f32; 4000];
+    let with = |at: usize, insert: &[f32], remove: usize| {
+        let mut recorded = lead.clone();
+        recorded.extend_from_slice(&played[..at]);
+        recorded.extend_from_slice(insert);
+        recorded.extend_from_slice(&played[at + remove..]);
+        recorded.extend_from_slice(&lead);
+        recorded
+    };
+    // In the loudest half second, where repeated audio cannot pass for silence.
+    let half = RATE as usize / 2;
+    let loudest = (2..18)
+        .map(|k| k * half)
+        .max_by(|&a, &b| rms(&played[a..a + half]).total_cmp(&rms(&played[b..b + half])))
+        .unwrap();
+    let at = loudest + half / 2;
+    let as_played = with(at, &[], 0);
+    assert!(check_pieces(&played, &as_played, 4000).unwrap().is_empty());
+    let underrun = with(at, &vec![0f32; 400], 0);
+    let said = check_pieces(&played, &underrun, 4000).unwrap();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("25.0 ms inserted"), "{said:?}");
+    let repeated = with(at, &played[at - 400..at].to_vec(), 0);
+    let said = check_pieces(&played, &repeated, 4000).unwrap_err();
+    assert!(said.contains("not silence"), "{said}");
+    let lost = with(at, &[], 400);
+    let said = check_pieces(&played, &lost, 4000).unwrap_err();
+    assert!(said.contains("400 samples lost"), "{said}");
 }
 
 #[test]
