@@ -117,7 +117,7 @@ fn the_piece_check_tells_an_underrun_from_lost_or_repeated_audio() {
     let said = check_pieces(&played, &underrun, 4000).unwrap();
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(said[0].contains("25.0 ms inserted"), "{said:?}");
-    let repeated = with(at, &played[at - 400..at].to_vec(), 0);
+    let repeated = with(at, &played[at - 400..at], 0);
     let said = check_pieces(&played, &repeated, 4000).unwrap_err();
     assert!(said.contains("not silence"), "{said}");
     let lost = with(at, &[], 400);
