@@ -4,6 +4,7 @@
 //! from speech recognition.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveTime};
@@ -23,6 +24,8 @@ pub enum MeetingError {
         column: usize,
         message: String,
     },
+    #[error("{}: over {} KiB, too large for a meeting file; is it the right file?", path.display(), Meeting::MAX_BYTES / 1024)]
+    TooLarge { path: PathBuf },
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -65,12 +68,40 @@ impl Meeting {
         }
     }
 
+    /// Largest meeting file read: a few pages of text. Anything larger (a
+    /// recording given by mistake) is refused before it is read into memory.
+    pub const MAX_BYTES: u64 = 1 << 20;
+
     pub fn load(path: &Path) -> Result<Meeting, MeetingError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MeetingError::Io {
+        let io = |source| MeetingError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        Meeting::parse(path, &text)
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(Meeting::MAX_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        if bytes.len() as u64 > Meeting::MAX_BYTES {
+            return Err(MeetingError::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Meeting::parse(path, &text),
+            Err(e) => {
+                // Where the text stops being UTF-8 (Windows programs may save
+                // Japanese text as Shift_JIS).
+                let valid = e.utf8_error().valid_up_to();
+                let before = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+                let (line, column) = line_and_column(&before);
+                Err(MeetingError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: "the file is not UTF-8 text (Shift_JIS?); save it as UTF-8".into(),
+                })
+            }
+        }
     }
 
     /// Parses `text`, read from `path` (named in errors with line and column).
@@ -78,8 +109,7 @@ impl Meeting {
         toml::from_str(text).map_err(|e: toml::de::Error| {
             let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
             let before = &text[..offset];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let (line, column) = line_and_column(before);
             let key = before
                 .rsplit('\n')
                 .next()
@@ -112,6 +142,13 @@ impl Meeting {
         terms.retain(|t| !t.is_empty() && seen.insert(t.clone()));
         terms
     }
+}
+
+/// The line and column (from 1, in characters) just after `before`.
+fn line_and_column(before: &str) -> (usize, usize) {
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// A time of day written `HH:MM`.

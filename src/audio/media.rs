@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use symphonia::core::codecs::audio::well_known as codec;
-use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error;
 use symphonia::core::formats::probe::Hint;
@@ -19,7 +19,8 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Duration;
 
 use super::sink::Sink;
-use super::{AudioError, Decoded, Warnings};
+use super::{check_format, plausible_frames, AudioError, Decoded, Warnings};
+use crate::types::Audio;
 
 /// A packet that does not decode is replaced by silence of its duration, but
 /// never more than this many seconds of it.
@@ -33,6 +34,9 @@ const TRUNCATED: &str = "the file is truncated (or damaged)";
 const SHORT: &str = "the rest of the file could not be read";
 /// Shorter differences between timestamps are taken for rounding.
 const MIN_SKIP_SECONDS: f64 = 0.005;
+/// Most samples (frames × channels) a packet may declare: 10 s of 192 kHz
+/// stereo, 32 MB as f64.
+const MAX_PACKET_SAMPLES: u64 = 1 << 22;
 
 fn codecs() -> &'static CodecRegistry {
     static REGISTRY: OnceLock<CodecRegistry> = OnceLock::new();
@@ -46,6 +50,7 @@ fn codecs() -> &'static CodecRegistry {
 
 pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioError> {
     let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
+    let file_bytes = file.metadata().map_err(|e| AudioError::io(path, e))?.len();
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -79,15 +84,20 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
             path: path.to_path_buf(),
         })?
         .clone();
+    check_params(path, &params)?;
     let codec = codec_name(params.codec);
     let mut decoder = codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| AudioError::UnsupportedCodec {
-            path: path.to_path_buf(),
-            codec: codec.clone(),
-            detail: match e {
-                Error::Unsupported(what) => what.to_string(),
-                other => other.to_string(),
+        .map_err(|e| match e {
+            Error::Unsupported(what) => AudioError::UnsupportedCodec {
+                path: path.to_path_buf(),
+                codec: codec.clone(),
+                detail: what.to_string(),
+            },
+            // The codec is one we decode, but its setup in the header is not.
+            other => AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("the {codec} setup in its header is damaged ({other})"),
             },
         })?;
     let codec_label = decoder.codec_info().long_name.to_string();
@@ -101,6 +111,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
         path,
         keep_channels,
         estimated_frames,
+        file_bytes,
         sink: None,
         channels_seen: 0,
         warnings: Warnings::default(),
@@ -126,9 +137,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
                 stop = Some("a second, chained stream begins here and is not read".into());
                 break;
             }
-            Err(Error::IoError(e)) if e.kind() != ErrorKind::InvalidData => {
-                return Err(AudioError::io(path, e))
-            }
+            Err(Error::IoError(e)) if is_read_error(&e) => return Err(AudioError::io(path, e)),
             Err(e) => {
                 stop = Some(format!("the container is damaged ({e})"));
                 break;
@@ -216,7 +225,11 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
     }
     let Some(sink) = state.sink.as_ref() else {
         return Err(match (stop, declared) {
-            (Some(reason), _) => AudioError::Truncated {
+            (Some(reason), _) if reason == TRUNCATED => AudioError::Truncated {
+                path: path.to_path_buf(),
+                reason: "it ends (or is damaged) before any audio".into(),
+            },
+            (Some(reason), _) => AudioError::Corrupt {
                 path: path.to_path_buf(),
                 reason: format!("{reason} before any audio"),
             },
@@ -277,6 +290,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
     }
     let sink = state.sink.take().expect("checked above");
     let source_rate = sink.rate();
+    state.warnings.invalid_samples(&sink);
     let output = sink.finish().map_err(|r| AudioError::internal(path, r))?;
     Ok(Decoded {
         output,
@@ -293,6 +307,7 @@ struct State<'a> {
     path: &'a Path,
     keep_channels: bool,
     estimated_frames: Option<u64>,
+    file_bytes: u64,
     sink: Option<Sink>,
     channels_seen: usize,
     warnings: Warnings,
@@ -307,9 +322,11 @@ impl State<'_> {
 
     fn push(&mut self, rate: u32, planes: &[&[f32]], frames: usize) -> Result<(), AudioError> {
         let channels = planes.len();
+        check_format(self.path, rate, channels)?;
         if self.sink.is_none() {
             self.channels_seen = channels;
-            let sink = Sink::new(rate, channels, self.keep_channels, self.estimated_frames)
+            let estimate = plausible_frames(self.estimated_frames, rate, self.file_bytes);
+            let sink = Sink::new(rate, channels, self.keep_channels, estimate)
                 .map_err(|r| self.internal(r))?;
             self.sink = Some(sink);
         }
@@ -355,7 +372,34 @@ impl State<'_> {
             format!("a damaged packet was skipped ({what})")
         };
         self.warnings.push(sink.seconds(), message);
+        self.fill(seconds)
+    }
+
+    /// Puts `seconds` of silence in place of lost audio. Refuses the file
+    /// once the silence outgrows the audio decoded by [`MAX_SKIP_SECONDS`]
+    /// (less when channels are kept, so that the headroom stays 38 MB): over
+    /// half lost, it would be refused at the end unless as much real audio
+    /// followed, and meanwhile a small file with damaged timestamps could
+    /// grow the silence without end (250 OGG pages jumping 599 s each are 42
+    /// hours: 9.6 GB at 16 kHz).
+    fn fill(&mut self, seconds: f64) -> Result<(), AudioError> {
+        let Some(sink) = self.sink.as_mut() else {
+            return Ok(());
+        };
+        let real = sink.seconds() - self.lost;
         self.lost += seconds;
+        // Bytes a second of output: mono f32, each kept channel i16.
+        let kept = sink.kept_channels() as f64;
+        let headroom = MAX_SKIP_SECONDS * 4.0 / (4.0 + 2.0 * kept);
+        if self.lost > real + headroom {
+            return Err(AudioError::Corrupt {
+                path: self.path.to_path_buf(),
+                reason: format!(
+                    "{:.1} s of it are damaged or missing, and only {real:.1} s could be read",
+                    self.lost
+                ),
+            });
+        }
         let frames = (seconds * f64::from(sink.rate())).round() as usize;
         sink.push_silence(frames)
             .map_err(|r| AudioError::internal(self.path, r))
@@ -379,11 +423,45 @@ impl State<'_> {
             at,
             format!("{seconds:.3} s of damaged audio were skipped and replaced by silence"),
         );
-        self.lost += seconds;
-        let frames = (seconds * f64::from(sink.rate())).round() as usize;
-        sink.push_silence(frames)
-            .map_err(|r| AudioError::internal(self.path, r))
+        self.fill(seconds)
     }
+}
+
+/// Refuses what the container declares before a decoder allocates from it:
+/// a rate or channel count no recording has, or packets so long that the
+/// decoder's buffer for one would take gigabytes (symphonia's PCM and ADPCM
+/// decoders reserve it up front).
+fn check_params(path: &Path, params: &AudioCodecParameters) -> Result<(), AudioError> {
+    let channels = params.channels.as_ref().map(|c| c.count());
+    if let Some(rate) = params.sample_rate {
+        check_format(path, rate, channels.unwrap_or(1))?;
+    } else if let Some(channels) = channels {
+        check_format(path, Audio::SAMPLE_RATE, channels)?;
+    }
+    let samples = params
+        .max_frames_per_packet
+        .unwrap_or(0)
+        .saturating_mul(channels.unwrap_or(1) as u64);
+    if samples > MAX_PACKET_SAMPLES {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!(
+                "its header says a packet holds {} frames",
+                params.max_frames_per_packet.unwrap_or(0)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether an I/O error from the demuxer is the disk's (or the file
+/// system's) rather than the data's: a demuxer that seeks to an offset a
+/// damaged header gave gets `InvalidInput` (EINVAL) from the file system.
+fn is_read_error(error: &std::io::Error) -> bool {
+    !matches!(
+        error.kind(),
+        ErrorKind::InvalidData | ErrorKind::InvalidInput | ErrorKind::UnexpectedEof
+    )
 }
 
 /// Why a file could not be opened as any known format.
@@ -394,7 +472,7 @@ fn probe_error(path: &Path, error: Error) -> AudioError {
             path: path.to_path_buf(),
             reason: "it ends (or is damaged) before any readable audio".into(),
         },
-        Error::IoError(e) if e.kind() != ErrorKind::InvalidData => AudioError::io(path, e),
+        Error::IoError(e) if is_read_error(&e) => AudioError::io(path, e),
         Error::Unsupported(what) if what.contains("missing moov") => AudioError::Truncated {
             path: path.to_path_buf(),
             reason: "its index (the MP4 `moov` atom) is missing, as when a recording is \
@@ -433,10 +511,25 @@ fn codec_name(id: AudioCodecId) -> String {
         (codec::CODEC_ID_COOK, "RealAudio Cook"),
         (codec::CODEC_ID_OPUS, "Opus"),
         (codec::CODEC_ID_AAC, "AAC"),
+        (codec::CODEC_ID_VORBIS, "Vorbis"),
+        (codec::CODEC_ID_FLAC, "FLAC"),
+        (codec::CODEC_ID_ALAC, "ALAC"),
+        (codec::CODEC_ID_MP1, "MP1"),
+        (codec::CODEC_ID_MP2, "MP2"),
+        (codec::CODEC_ID_MP3, "MP3"),
+        (codec::CODEC_ID_ADPCM_IMA_WAV, "IMA ADPCM"),
+        (codec::CODEC_ID_ADPCM_IMA_QT, "IMA ADPCM"),
+        (codec::CODEC_ID_ADPCM_MS, "Microsoft ADPCM"),
     ];
     known
         .iter()
         .find(|(k, _)| *k == id)
         .map(|(_, name)| name.to_string())
+        .or_else(|| {
+            // PCM of any width: the registry's name for it.
+            codecs()
+                .get_audio_decoder(id)
+                .map(|d| d.codec.info.long_name.to_string())
+        })
         .unwrap_or_else(|| format!("codec {id}"))
 }

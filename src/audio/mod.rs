@@ -28,6 +28,7 @@ mod media;
 mod sink;
 mod stream;
 mod wav;
+mod wav_header;
 
 pub use stream::Stream16k;
 
@@ -40,6 +41,15 @@ use crate::types::Audio;
 
 /// The formats named in errors.
 const FORMATS: &str = "WAV, MP3, M4A/AAC, FLAC, OGG Vorbis or Opus";
+
+/// Most channels read: a header with more is taken for damaged (each kept
+/// channel costs memory however short the file is).
+const MAX_CHANNELS: usize = 64;
+/// Output samples reserved at most per byte of the file: no speech codec
+/// packs 16 kHz audio into less than 500 bytes a second (4 kbit/s). A header
+/// declaring more is not trusted for the reservation (the output still grows
+/// as far as the audio really goes).
+const MAX_SAMPLES_PER_BYTE: u64 = 32;
 
 /// A part of a file that could not be read as it should; the rest was.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,6 +168,19 @@ impl Warnings {
         }
     }
 
+    /// Names the samples the sink found damaged, if any.
+    fn invalid_samples(&mut self, sink: &sink::Sink) {
+        if let Some((count, at)) = sink.invalid() {
+            self.push(
+                at,
+                format!(
+                    "{count} samples were not numbers or far over full scale (damaged data); \
+                     they were replaced by silence or clipped"
+                ),
+            );
+        }
+    }
+
     /// Adds the count of bad packets, naming how many warnings were left out.
     fn summarise(&mut self, bad: u64, total: u64, lost: f64) {
         let more = if self.dropped > 0 {
@@ -230,8 +253,19 @@ impl AudioLoader {
         let is_wav = read == 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WAVE";
         let decoded = match is_wav {
             true => match wav::decode(path, self.keep_channels)? {
-                Some(decoded) => decoded,
-                None => media::decode(path, self.keep_channels)?,
+                wav::Read::Decoded(decoded) => decoded,
+                wav::Read::Unsupported => media::decode(path, self.keep_channels)?,
+                wav::Read::Damaged(reason) => {
+                    media::decode(path, self.keep_channels).map_err(|e| match e {
+                        AudioError::NotAudio { .. } | AudioError::Corrupt { .. } => {
+                            AudioError::Corrupt {
+                                path: path.to_path_buf(),
+                                reason: format!("its WAV header is damaged ({reason})"),
+                            }
+                        }
+                        other => other,
+                    })?
+                }
             },
             false if read < 12 && head[..read].starts_with(b"RIFF") => {
                 return Err(AudioError::Truncated {
@@ -255,6 +289,31 @@ impl AudioLoader {
             warnings: decoded.warnings.list,
         })
     }
+}
+
+/// Refuses a sample rate or channel count that no recording has.
+fn check_format(path: &Path, rate: u32, channels: usize) -> Result<(), AudioError> {
+    let reason = if let Err(why) = sink::convertible(rate) {
+        format!("its header says it was sampled at {rate} Hz, {why}")
+    } else if channels == 0 || channels > MAX_CHANNELS {
+        format!("its header says it has {channels} channels (at most {MAX_CHANNELS} are read)")
+    } else {
+        return Ok(());
+    };
+    Err(AudioError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// The source frames a header declares, if the file is large enough to hold
+/// them (see [`MAX_SAMPLES_PER_BYTE`]); a reservation is made from this.
+fn plausible_frames(declared: Option<u64>, rate: u32, file_bytes: u64) -> Option<u64> {
+    let most = file_bytes
+        .saturating_mul(MAX_SAMPLES_PER_BYTE)
+        .saturating_mul(u64::from(rate))
+        / u64::from(Audio::SAMPLE_RATE);
+    declared.map(|frames| frames.min(most))
 }
 
 /// Loads `path` with the default [`AudioLoader`] (mono only).

@@ -12,6 +12,43 @@ use crate::types::Audio;
 
 /// Frames of source audio per resampler call.
 const CHUNK: usize = 4096;
+/// Largest sample magnitude passed on (full scale is 1; a float file may go
+/// over it a little). Beyond it, and for NaN and infinities, a sample is
+/// damage: the resampler's FFT would turn it into NaN, and then panic.
+const MAX_LEVEL: f32 = 16.0;
+
+/// Sample rates a recording can have (telephone audio is 8 kHz, studio
+/// audio at most 768 kHz).
+const RATES: std::ops::RangeInclusive<u32> = 4_000..=768_000;
+/// Most source frames in the resampler's smallest block, `rate / gcd(rate,
+/// 16000)`: 441 for 44.1 kHz, 11127 for the old 11127 Hz; a rate needing
+/// more (767999 Hz: one block of 767999 frames, and its FFT, per channel) is
+/// a damaged header, not a recording.
+const MAX_RATE_BLOCK: u32 = 24_000;
+
+/// Whether audio at `rate` Hz can be converted to 16 kHz in bounded memory;
+/// `Err` says why not.
+pub(super) fn convertible(rate: u32) -> Result<(), String> {
+    if !RATES.contains(&rate) {
+        return Err(format!(
+            "outside the {}–{} Hz of recordings",
+            RATES.start(),
+            RATES.end()
+        ));
+    }
+    let (mut a, mut b) = (rate, Audio::SAMPLE_RATE);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    if rate / a > MAX_RATE_BLOCK {
+        return Err(
+            "an odd rate this program does not convert (if the file plays, \
+             convert it first, e.g. `ffmpeg -i IN -ar 16000 OUT.wav`)"
+                .into(),
+        );
+    }
+    Ok(())
+}
 
 /// What a sink has produced.
 pub(super) struct Output {
@@ -43,6 +80,10 @@ pub(super) struct Sink {
     taken: usize,
     /// Source frames pushed in all, converted to seconds on the way.
     seconds_before_segment: f64,
+    /// Samples that were NaN, infinite or far over full scale, and the
+    /// seconds of the first block that had one.
+    invalid: u64,
+    invalid_at: f64,
     out: Output,
 }
 
@@ -70,6 +111,8 @@ impl Sink {
             segment_start: 0,
             taken: 0,
             seconds_before_segment: 0.0,
+            invalid: 0,
+            invalid_at: 0.0,
             out: Output {
                 mono: Vec::new(),
                 channels: vec![Vec::new(); if keep { channels } else { 0 }],
@@ -91,9 +134,20 @@ impl Sink {
         Ok(sink)
     }
 
+    /// Channels kept apart besides the mono mix (0 when they are not).
+    pub fn kept_channels(&self) -> usize {
+        self.out.channels.len()
+    }
+
     /// Source rate now in effect.
     pub fn rate(&self) -> u32 {
         self.rate
+    }
+
+    /// Samples that were not numbers or far over full scale: replaced by
+    /// silence, or clipped.
+    pub fn invalid(&self) -> Option<(u64, f64)> {
+        (self.invalid > 0).then_some((self.invalid, self.invalid_at))
     }
 
     /// Seconds of source audio pushed so far.
@@ -102,8 +156,8 @@ impl Sink {
     }
 
     fn start_segment(&mut self, rate: u32) -> Result<(), String> {
-        if rate == 0 {
-            return Err("the sample rate is 0 Hz".into());
+        if let Err(why) = convertible(rate) {
+            return Err(format!("cannot convert {rate} Hz: {why}"));
         }
         self.rate = rate;
         self.segment_in = 0;
@@ -144,24 +198,44 @@ impl Sink {
     /// Adds `frames` frames given as one slice per channel. The channel count
     /// may differ from the one the sink was made for: mono is the mean of
     /// whatever is given, and a kept track whose channel is missing repeats
-    /// the last channel.
+    /// the last channel. A sample that is NaN or infinite becomes 0, one far
+    /// over full scale is clipped (see [`Sink::invalid`]).
     pub fn push(&mut self, planes: &[&[f32]], frames: usize) -> Result<(), String> {
         if planes.is_empty() || frames == 0 {
             return Ok(());
         }
+        let (invalid_before, at) = (self.invalid, self.seconds());
+        let invalid = &mut self.invalid;
+        let mut clean = |x: f32| {
+            if x.is_finite() && x.abs() <= MAX_LEVEL {
+                x
+            } else {
+                *invalid += 1;
+                if x.is_finite() {
+                    x.clamp(-MAX_LEVEL, MAX_LEVEL)
+                } else {
+                    0.0
+                }
+            }
+        };
         if self.lanes == 1 {
             let scale = 1.0 / planes.len() as f32;
             let target = &mut self.pending[0];
             if planes.len() == 1 {
-                target.extend_from_slice(&planes[0][..frames]);
+                target.extend(planes[0][..frames].iter().map(|&x| clean(x)));
             } else {
-                target
-                    .extend((0..frames).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale));
+                target.extend(
+                    (0..frames).map(|i| planes.iter().map(|p| clean(p[i])).sum::<f32>() * scale),
+                );
             }
         } else {
             for (lane, target) in self.pending.iter_mut().enumerate() {
-                target.extend_from_slice(&planes[lane.min(planes.len() - 1)][..frames]);
+                let plane = &planes[lane.min(planes.len() - 1)][..frames];
+                target.extend(plane.iter().map(|&x| clean(x)));
             }
+        }
+        if invalid_before == 0 && self.invalid > 0 {
+            self.invalid_at = at;
         }
         self.segment_in += frames as u64;
         self.drain(false)
@@ -169,11 +243,19 @@ impl Sink {
 
     /// Adds `frames` frames of silence (in place of a packet that did not decode).
     pub fn push_silence(&mut self, frames: usize) -> Result<(), String> {
-        for target in &mut self.pending {
-            target.resize(target.len() + frames, 0.0);
+        // A chunk at a time: minutes of silence at 48 kHz would otherwise
+        // sit at the source rate, per channel, before resampling.
+        let mut left = frames;
+        while left > 0 {
+            let piece = left.min(CHUNK);
+            for target in &mut self.pending {
+                target.resize(target.len() + piece, 0.0);
+            }
+            self.segment_in += piece as u64;
+            self.drain(false)?;
+            left -= piece;
         }
-        self.segment_in += frames as u64;
-        self.drain(false)
+        Ok(())
     }
 
     /// Resamples what is pending: every full chunk, or with `last` everything.
@@ -236,11 +318,18 @@ impl Sink {
                 as usize;
         self.drain(true)?;
         // Pump silence through until the delayed tail is out.
-        let mut guard = 0;
+        let mut idle = 0;
         while self.resampler.is_some() && self.taken + self.out.mono.len() < expected {
+            let before = (self.out.mono.len(), self.to_trim);
             self.drain(true)?;
-            guard += 1;
-            if guard > 64 {
+            idle = if (self.out.mono.len(), self.to_trim) == before {
+                idle + 1
+            } else {
+                0
+            };
+            // The resampler gathers a whole block (up to MAX_RATE_BLOCK
+            // frames) before it gives anything.
+            if idle > (MAX_RATE_BLOCK as usize).div_ceil(CHUNK) + 2 {
                 return Err("the resampler produced no output".into());
             }
         }
@@ -322,6 +411,43 @@ mod tests {
             assert_eq!(out.mono.len(), expected, "{rate} Hz");
             assert!(out.channels.is_empty());
         }
+    }
+
+    #[test]
+    fn odd_rates_have_exact_lengths_too() {
+        for rate in [
+            4_000, 11_127, 22_254, 44_056, 47_952, 47_998, 352_800, 705_600, 768_000,
+        ] {
+            convertible(rate).unwrap();
+            let signal = sine(rate, 440.0, rate as usize / 3 + 5);
+            let mut sink = Sink::new(rate, 1, false, None).unwrap();
+            sink.push(&[&signal], signal.len()).unwrap();
+            let out = sink.finish().unwrap_or_else(|e| panic!("{rate} Hz: {e}"));
+            let expected = (signal.len() as u64 * 16_000).div_ceil(u64::from(rate)) as usize;
+            assert_eq!(out.mono.len(), expected, "{rate} Hz");
+        }
+        for rate in [0, 1, 3_999, 24_001, 546_338, 767_999, 768_001, u32::MAX] {
+            assert!(convertible(rate).is_err(), "{rate} Hz");
+            assert!(Sink::new(rate, 1, false, None).is_err(), "{rate} Hz");
+        }
+    }
+
+    #[test]
+    fn samples_that_are_not_numbers_become_silence() {
+        let mut signal = sine(48_000, 440.0, 48_000);
+        signal[100] = f32::NAN;
+        signal[20_000] = f32::INFINITY;
+        signal[30_000] = 1e30;
+        let mut sink = Sink::new(48_000, 1, false, None).unwrap();
+        sink.push(&[&signal], signal.len()).unwrap();
+        let (count, _) = sink.invalid().unwrap();
+        assert_eq!(count, 3);
+        let out = sink.finish().unwrap();
+        assert_eq!(out.mono.len(), 16_000);
+        assert!(out
+            .mono
+            .iter()
+            .all(|s| s.is_finite() && s.abs() <= MAX_LEVEL));
     }
 
     #[test]

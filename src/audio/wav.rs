@@ -2,22 +2,39 @@
 //! count and sample rate, read block by block into the sink.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use super::sink::Sink;
-use super::{AudioError, Decoded, Warnings};
+use super::wav_header;
+use super::{check_format, plausible_frames, AudioError, Decoded, Warnings};
 
 /// Frames read from the file per block.
 const BLOCK: usize = 8192;
 
-/// `Ok(None)`: hound does not read this kind of WAV (µ-law, ADPCM, 64-bit
-/// float …); the caller tries symphonia instead.
-pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>, AudioError> {
-    let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
-    let mut reader = match hound::WavReader::new(BufReader::with_capacity(1 << 16, file)) {
+/// What hound made of a WAV file.
+pub(super) enum Read {
+    Decoded(Decoded),
+    /// A kind of WAV hound does not read (µ-law, ADPCM, 64-bit float …):
+    /// the caller tries symphonia.
+    Unsupported,
+    /// A header hound finds wrong (some valid files too: IMA ADPCM's byte
+    /// rate is not block size × rate): the caller tries symphonia, and
+    /// reports this if symphonia cannot read it either.
+    Damaged(String),
+}
+
+pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Read, AudioError> {
+    let mut file = File::open(path).map_err(|e| AudioError::io(path, e))?;
+    let file_bytes = file.metadata().map_err(|e| AudioError::io(path, e))?.len();
+    let patch = wav_header::inspect(&mut file, file_bytes)
+        .and_then(|patch| file.seek(SeekFrom::Start(0)).map(|_| patch))
+        .map_err(|e| AudioError::io(path, e))?;
+    let patched_warning = patch.as_ref().map(|p| p.warning.clone());
+    let input = wav_header::Patched::new(file, patch);
+    let mut reader = match hound::WavReader::new(BufReader::with_capacity(1 << 16, input)) {
         Ok(reader) => reader,
-        Err(hound::Error::Unsupported) => return Ok(None),
+        Err(hound::Error::Unsupported) => return Ok(Read::Unsupported),
         Err(hound::Error::IoError(e)) if is_eof(&e) => {
             return Err(AudioError::Truncated {
                 path: path.to_path_buf(),
@@ -25,28 +42,19 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>
             })
         }
         Err(hound::Error::IoError(e)) => return Err(AudioError::io(path, e)),
-        Err(e) => {
-            return Err(AudioError::NotAudio {
-                path: path.to_path_buf(),
-                reason: format!("damaged WAV header: {e}"),
-            })
-        }
+        Err(e) => return Ok(Read::Damaged(e.to_string())),
     };
     let spec = reader.spec();
     let channels = usize::from(spec.channels);
-    if channels == 0 || spec.sample_rate == 0 {
-        return Err(AudioError::NotAudio {
-            path: path.to_path_buf(),
-            reason: format!(
-                "WAV header says {} channels at {} Hz",
-                spec.channels, spec.sample_rate
-            ),
-        });
-    }
+    check_format(path, spec.sample_rate, channels)?;
     let declared = u64::from(reader.duration());
-    let mut sink = Sink::new(spec.sample_rate, channels, keep_channels, Some(declared))
+    let estimate = plausible_frames(Some(declared), spec.sample_rate, file_bytes);
+    let mut sink = Sink::new(spec.sample_rate, channels, keep_channels, estimate)
         .map_err(|reason| AudioError::internal(path, reason))?;
     let mut warnings = Warnings::default();
+    if let Some(warning) = patched_warning {
+        warnings.push(0.0, warning);
+    }
     let mut planes = vec![Vec::with_capacity(BLOCK); channels];
     let scale = match spec.sample_format {
         hound::SampleFormat::Int => 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32,
@@ -63,6 +71,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>
     };
     let mut channel = 0;
     let mut ended = false;
+    let mut first = true;
     while !ended {
         for plane in &mut planes {
             plane.clear();
@@ -70,6 +79,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>
         while planes[channels - 1].len() < BLOCK {
             match samples.next() {
                 Some(Ok(sample)) => {
+                    first = false;
                     planes[channel].push(sample);
                     channel = (channel + 1) % channels;
                 }
@@ -87,6 +97,9 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>
                     break;
                 }
                 Some(Err(hound::Error::IoError(e))) => return Err(AudioError::io(path, e)),
+                // A header hound accepts but samples it cannot read (64-bit
+                // float, 12 bits in 2 bytes …): symphonia may.
+                Some(Err(_)) if first => return Ok(Read::Unsupported),
                 Some(Err(e)) => {
                     return Err(AudioError::NotAudio {
                         path: path.to_path_buf(),
@@ -105,10 +118,11 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Option<Decoded>
         sink.push(&refs, frames)
             .map_err(|reason| AudioError::internal(path, reason))?;
     }
+    warnings.invalid_samples(&sink);
     let output = sink
         .finish()
         .map_err(|reason| AudioError::internal(path, reason))?;
-    Ok(Some(Decoded {
+    Ok(Read::Decoded(Decoded {
         output,
         source_channels: spec.channels,
         source_rate: spec.sample_rate,
