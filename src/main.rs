@@ -13,6 +13,7 @@ use kaigiroku::model::{InstallProgress, InstallRequest, ModelStore};
 use kaigiroku::pipeline::{Goal, Outcome, Pipeline, Settings};
 use kaigiroku::{audio, render};
 
+mod batch_cli;
 mod cli;
 #[cfg(feature = "live")]
 mod record_cli;
@@ -90,6 +91,7 @@ fn main() -> Result<()> {
         ),
         #[cfg(feature = "live")]
         Command::Record(args) => record_cli::record(args),
+        Command::Batch { command } => batch_cli::batch(command, || Settings::new(model_store())),
     }
 }
 

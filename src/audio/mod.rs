@@ -25,10 +25,12 @@
 //! is `record`'s).
 
 mod media;
+mod probe;
 mod sink;
 mod stream;
 mod wav;
 
+pub use probe::{probe, Probe};
 pub use stream::Stream16k;
 
 use std::io::Read;
