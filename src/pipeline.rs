@@ -53,7 +53,7 @@ pub enum PipelineError {
     NoGpuSupport,
     #[error("a confusion list needs the meeting file: corrections only bring in the meeting's own words")]
     CorrectionsWithoutMeeting,
-    #[error("stopped before {stage:?}: the caller's time limit")]
+    #[error("stopped before the {stage:?} stage")]
     Stopped { stage: Stage },
 }
 

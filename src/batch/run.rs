@@ -338,7 +338,7 @@ impl Job<'_> {
                     | crate::pipeline::PipelineError::Transcribe(
                         crate::transcribe::TranscribeError::Stopped { .. },
                     ) => format!(
-                        "took longer than {:.0} min ({}× its length): stopped; raise --timeout-factor",
+                        "took longer than its time limit, {:.1} min ({}× its length): {e}; raise --timeout-factor",
                         limit.as_secs_f64() / 60.0,
                         self.options.timeout_factor
                     ),

@@ -67,7 +67,7 @@ pub enum TranscribeError {
     },
     #[error("recognition failed: {0}")]
     Whisper(#[from] whisper_rs::WhisperError),
-    #[error("recognition stopped by the caller after {done:.0} of {total:.0} s of speech")]
+    #[error("recognition stopped after {done:.0} of {total:.0} s of speech")]
     Stopped { done: f64, total: f64 },
 }
 

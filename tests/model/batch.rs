@@ -322,3 +322,59 @@ fn an_archive_is_processed_once_each_survives_a_kill_and_matches_one_shot_runs()
         "{status}"
     );
 }
+
+/// A recording that takes longer than its time limit is stopped (between
+/// two recognition windows) and failed with the reason; the run goes on.
+#[test]
+fn a_recording_over_its_time_limit_is_stopped_and_failed() {
+    use kaigiroku::batch::{self, Finish, Manifest, RunOptions};
+    use kaigiroku::pipeline::{Pipeline, Settings};
+    let work = tempfile::tempdir().unwrap();
+    cut(&work.path().join("archive/long.wav"), 0.0, 60.0, 16000);
+    let manifest_path = work.path().join("manifest.jsonl");
+    let manifest = Manifest::plan(
+        &[work.path().join("archive")],
+        &manifest_path,
+        &work.path().join("out"),
+        |_| {},
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(Settings::new(crate::models::installed())).unwrap();
+    let options = RunOptions {
+        timeout_factor: 0.05,
+        min_timeout: Duration::ZERO,
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    let finished = std::sync::Mutex::new(Vec::new());
+    let summary = batch::run(&manifest, &pipeline, &options, &|event| {
+        if let batch::Event::Finished { finish, .. } = event {
+            finished.lock().unwrap().push(finish.clone());
+        }
+    })
+    .unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let finished = finished.into_inner().unwrap();
+    eprintln!("batch: time limit 3 s: {finished:?} after {took:.1} s");
+    assert_eq!(summary.failed, 1);
+    let Finish::Failed { reason } = &finished[0] else {
+        panic!("{finished:?}");
+    };
+    assert!(
+        reason.contains("took longer than its time limit"),
+        "{reason}"
+    );
+    assert!(reason.contains("--timeout-factor"), "{reason}");
+    // Stopped between two windows, before the end.
+    let said: Vec<f64> = reason
+        .split_once("stopped after ")
+        .unwrap_or_else(|| panic!("{reason}"))
+        .1
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(said.len() >= 2 && said[0] < said[1], "{reason}");
+    let error = std::fs::read_to_string(manifest.entries[0].output.join("error.json")).unwrap();
+    assert!(error.contains("took longer than"), "{error}");
+    assert!(!manifest.entries[0].output.join("done.json").exists());
+}
