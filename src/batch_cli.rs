@@ -3,7 +3,7 @@
 //! environment, draws the progress and sets the exit status.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -242,7 +242,7 @@ fn plan(
 }
 
 /// Runs the shard; returns the exit status.
-fn run(manifest_path: &PathBuf, settings: Settings, options: &RunOptions) -> Result<i32> {
+fn run(manifest_path: &Path, settings: Settings, options: &RunOptions) -> Result<i32> {
     let manifest = Manifest::load(manifest_path)?;
     let pipeline = Pipeline::new(settings)?;
     let lines: Vec<_> = manifest.shard(options.shard).collect();
@@ -345,7 +345,7 @@ fn finished_line(line: usize, path: &std::path::Path, finish: &Finish) -> String
     }
 }
 
-fn status(manifest_path: &PathBuf, retry: bool) -> Result<()> {
+fn status(manifest_path: &Path, retry: bool) -> Result<()> {
     let manifest = Manifest::load(manifest_path)?;
     if retry {
         let count = batch::retry_failed(&manifest)?;

@@ -71,7 +71,13 @@ fn a_plan_lists_every_recording_longest_first_with_its_meeting_and_errors() {
     wav(&arch.join(".hidden/skip.wav"), 1.0, 16000, 5);
 
     let path = dir.path().join("manifest.jsonl");
-    let plan = Manifest::plan(&[arch.clone()], &path, &dir.path().join("out"), |_| {}).unwrap();
+    let plan = Manifest::plan(
+        std::slice::from_ref(&arch),
+        &path,
+        &dir.path().join("out"),
+        |_| {},
+    )
+    .unwrap();
     let names: Vec<String> = plan
         .entries
         .iter()
