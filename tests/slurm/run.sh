@@ -82,6 +82,10 @@ finish() {
   fi
 }
 trap finish EXIT
+# Both runs use one copy of the binary: a target folder shared with other builds may get
+# another kaigiroku while this test runs.
+cp "$BIN" "$W/kaigiroku"
+BIN="$W/kaigiroku"
 
 # --- the batch -----------------------------------------------------------------------------
 step "cutting 4 recordings from samples/kaigi-2022-01/meeting.wav into $W/archive"
@@ -147,6 +151,11 @@ echo "$tasks" | sed 's/^/  task /' >&2
 for f in "$W"/slurm/task-*.log; do
   echo "--- $(basename "$f")" >&2
   tail -n 8 "$f" >&2
+done
+# Each task ran its own shard (an exit status alone would not say: clap's usage errors exit 2 too).
+for i in $(seq 0 $((TASKS - 1))); do
+  grep -q "^batch: shard $i/$TASKS of " "$W/slurm/task-${job}_$i.log" ||
+    fail "array task $i did not run shard $i/$TASKS: $W/slurm/task-${job}_$i.log"
 done
 
 # --- the comparison -------------------------------------------------------------------------
