@@ -164,6 +164,8 @@ start() {
   stop_daemons quiet
   local node
   node=$(write_conf)
+  # Whatever goes wrong from here, the daemons already started are stopped again.
+  trap 'stop_daemons quiet' EXIT
   start_munge
   # -c: a fresh start, no jobs left from an earlier cluster in this folder.
   slurmctld -c -f "$CONF" || die "slurmctld did not start: $(tail -n 20 "$DIR/log/slurmctld.log" 2>/dev/null)"
@@ -172,6 +174,7 @@ start() {
   for _ in $(seq 120); do
     state=$(node_state)
     if [[ "$state" == idle* ]]; then
+      trap - EXIT
       say "node $node idle ($CONF)"
       sinfo -N -l >&2
       return 0
@@ -180,6 +183,7 @@ start() {
   done
   say "the node did not become idle within 60 s (state: ${state:-none}); the logs:"
   tail -n 20 "$DIR/log/slurmctld.log" "$DIR/log/slurmd-$node.log" "$DIR/log/munged.log" >&2 2>/dev/null || true
+  say "stopping what was started"
   exit 1
 }
 
