@@ -28,7 +28,13 @@ fn model_store() -> ModelStore {
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
+    // clap's usage errors exit 2, which `batch run` uses for "some
+    // recordings failed": a wrong flag is "could not run" (1) here.
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        std::process::exit(if e.use_stderr() { 1 } else { 0 })
+    });
+    match cli.command {
         Command::Model {
             command: ModelCommand::Install { name, from, force },
         } => install(InstallRequest { name, from, force }),
