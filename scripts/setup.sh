@@ -4,12 +4,14 @@
 # ALSA headers for live recording, pip for model installation, chromium and
 # chromedriver for the review page's browser test, PulseAudio (server, paplay,
 # ALSA's pulse device) and sox for the recording tests, which record through a
-# private PulseAudio server's null sink instead of a sound card.
+# private PulseAudio server's null sink instead of a sound card, and Slurm
+# (slurm-wlm, munge) for the test of the batch job array on a one-machine
+# cluster (scripts/slurm-cluster.sh).
 # Safe to run again: it installs only what is not there.
 set -euo pipefail
 
 packages=(cmake clang libclang-dev libasound2-dev pkg-config python3-pip chromium chromium-driver
-  pulseaudio pulseaudio-utils libasound2-plugins sox)
+  pulseaudio pulseaudio-utils libasound2-plugins sox slurm-wlm munge)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -89,6 +89,12 @@ pub enum Command {
     /// With --meeting, drafts the minutes into DIR afterwards.
     #[cfg(feature = "live")]
     Record(RecordArgs),
+    /// Archives: plan a manifest of many recordings, run it (resumable, sharded
+    /// over a Slurm job array or a Kubernetes Indexed Job), see where it stands.
+    Batch {
+        #[command(subcommand)]
+        command: crate::batch_cli::BatchCommand,
+    },
 }
 
 /// `kaigiroku record`.

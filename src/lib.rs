@@ -9,6 +9,7 @@
 
 pub mod atomic;
 pub mod audio;
+pub mod batch;
 pub mod correct;
 pub mod draft;
 pub mod ja;

@@ -13,6 +13,7 @@ use kaigiroku::model::{InstallProgress, InstallRequest, ModelStore};
 use kaigiroku::pipeline::{Goal, Outcome, Pipeline, Settings};
 use kaigiroku::{audio, render};
 
+mod batch_cli;
 mod cli;
 #[cfg(feature = "live")]
 mod record_cli;
@@ -27,7 +28,13 @@ fn model_store() -> ModelStore {
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
+    // clap's usage errors exit 2, which `batch run` uses for "some
+    // recordings failed": a wrong flag is "could not run" (1) here.
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        std::process::exit(if e.use_stderr() { 1 } else { 0 })
+    });
+    match cli.command {
         Command::Model {
             command: ModelCommand::Install { name, from, force },
         } => install(InstallRequest { name, from, force }),
@@ -90,6 +97,7 @@ fn main() -> Result<()> {
         ),
         #[cfg(feature = "live")]
         Command::Record(args) => record_cli::record(args),
+        Command::Batch { command } => batch_cli::batch(command, || Settings::new(model_store())),
     }
 }
 

@@ -13,6 +13,7 @@
 //! meeting) is refused by [`Pipeline::new`] or at the top of
 //! [`Pipeline::run`], before any audio is decoded or recognised.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::correct::{self, Corrector};
@@ -52,6 +53,8 @@ pub enum PipelineError {
     NoGpuSupport,
     #[error("a confusion list needs the meeting file: corrections only bring in the meeting's own words")]
     CorrectionsWithoutMeeting,
+    #[error("stopped before the {stage:?} stage")]
+    Stopped { stage: Stage },
 }
 
 /// How far a run goes.
@@ -91,6 +94,11 @@ pub trait Observer {
     /// `done` of `total` units of `stage` (seconds of speech for
     /// [`Stage::Transcribe`], steps otherwise).
     fn progress(&mut self, _stage: Stage, _done: f64, _total: f64) {}
+    /// Asked between recognition windows and between stages: `false` stops
+    /// the run with [`PipelineError::Stopped`] (a batch's time limit).
+    fn go_on(&mut self) -> bool {
+        true
+    }
 }
 
 /// An [`Observer`] that hears nothing.
@@ -227,6 +235,11 @@ impl Pipeline {
         self.settings.check(meeting.is_some(), goal)
     }
 
+    /// The settings it was made with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The Whisper model file in use.
     pub fn whisper_model(&self) -> &Path {
         self.whisper.path()
@@ -243,8 +256,12 @@ impl Pipeline {
     ) -> Result<Outcome, PipelineError> {
         self.check(meeting, goal)?;
         observer.stage(Stage::Transcribe);
-        let recognised = self.transcriber(meeting)?.transcribe(audio, |p| {
-            observer.progress(Stage::Transcribe, p.done, p.total)
+        let recognised = self.transcriber(meeting)?.transcribe_until(audio, |p| {
+            observer.progress(Stage::Transcribe, p.done, p.total);
+            match observer.go_on() {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(()),
+            }
         })?;
         self.complete(audio, source, recognised, meeting, goal, observer)
     }
@@ -286,6 +303,10 @@ impl Pipeline {
         goal: Goal,
         observer: &mut dyn Observer,
     ) -> Result<Outcome, PipelineError> {
+        let go_on = |observer: &mut dyn Observer, stage| match observer.go_on() {
+            true => Ok(()),
+            false => Err(PipelineError::Stopped { stage }),
+        };
         let mut segments = recognised.segments;
         if let (Some(meeting), true) = (meeting, self.settings.correct) {
             observer.stage(Stage::Correct);
@@ -313,6 +334,7 @@ impl Pipeline {
             });
         };
 
+        go_on(observer, Stage::Speakers)?;
         observer.stage(Stage::Speakers);
         let diarization = Diarizer::builder()
             .models(&self.settings.models)
@@ -329,6 +351,7 @@ impl Pipeline {
             });
         }
 
+        go_on(observer, Stage::Minutes)?;
         observer.stage(Stage::Minutes);
         let mut draft = Drafter::builder(meeting)
             .fillers(self.fillers.clone())

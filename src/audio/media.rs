@@ -465,7 +465,7 @@ fn is_read_error(error: &std::io::Error) -> bool {
 }
 
 /// Why a file could not be opened as any known format.
-fn probe_error(path: &Path, error: Error) -> AudioError {
+pub(super) fn probe_error(path: &Path, error: Error) -> AudioError {
     let looks_like = super::sniff(path);
     match error {
         Error::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => AudioError::Truncated {

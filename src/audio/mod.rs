@@ -25,11 +25,13 @@
 //! is `record`'s).
 
 mod media;
+mod probe;
 mod sink;
 mod stream;
 mod wav;
 mod wav_header;
 
+pub use probe::{probe, Probe};
 pub use stream::Stream16k;
 
 use std::io::Read;

@@ -43,6 +43,7 @@ mod live;
 mod split;
 pub mod vad;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -66,6 +67,8 @@ pub enum TranscribeError {
     },
     #[error("recognition failed: {0}")]
     Whisper(#[from] whisper_rs::WhisperError),
+    #[error("recognition stopped after {done:.0} of {total:.0} s of speech")]
+    Stopped { done: f64, total: f64 },
 }
 
 /// Progress of a transcription, in seconds of speech decoded.
@@ -519,6 +522,20 @@ impl Transcriber {
         audio: &Audio,
         mut on_progress: impl FnMut(Progress),
     ) -> Result<Transcription, TranscribeError> {
+        self.transcribe_until(audio, |p| {
+            on_progress(p);
+            ControlFlow::Continue(())
+        })
+    }
+
+    /// [`Transcriber::transcribe`], stopped with [`TranscribeError::Stopped`]
+    /// when `on_progress` says [`ControlFlow::Break`] (it is called before
+    /// the first window and after each).
+    pub fn transcribe_until(
+        &mut self,
+        audio: &Audio,
+        mut on_progress: impl FnMut(Progress) -> ControlFlow<()>,
+    ) -> Result<Transcription, TranscribeError> {
         let whole = Span {
             start: 0.0,
             end: audio.duration(),
@@ -533,7 +550,10 @@ impl Transcriber {
         };
         let total: f64 = windows.iter().map(Span::duration).sum();
         let mut done = 0.0;
-        on_progress(Progress { done, total });
+        let stopped = |done| TranscribeError::Stopped { done, total };
+        if on_progress(Progress { done, total }).is_break() {
+            return Err(stopped(done));
+        }
         let mut session = self.model.session(&self.options)?;
         let rate = Audio::SAMPLE_RATE as f64;
         for window in &windows {
@@ -552,7 +572,9 @@ impl Transcriber {
                 to,
             )?;
             done += window.duration();
-            on_progress(Progress { done, total });
+            if on_progress(Progress { done, total }).is_break() {
+                return Err(stopped(done));
+            }
         }
         let mut transcription = session.finish();
         if let Some(speech) = speech {

@@ -7,6 +7,7 @@
 mod corpus_support;
 mod models;
 
+mod batch;
 mod corpus;
 mod draft_e2e;
 mod live;
