@@ -431,7 +431,7 @@ impl State<'_> {
 /// a rate or channel count no recording has, or packets so long that the
 /// decoder's buffer for one would take gigabytes (symphonia's PCM and ADPCM
 /// decoders reserve it up front).
-fn check_params(path: &Path, params: &AudioCodecParameters) -> Result<(), AudioError> {
+pub(super) fn check_params(path: &Path, params: &AudioCodecParameters) -> Result<(), AudioError> {
     let channels = params.channels.as_ref().map(|c| c.count());
     if let Some(rate) = params.sample_rate {
         check_format(path, rate, channels.unwrap_or(1))?;

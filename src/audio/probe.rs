@@ -3,7 +3,7 @@
 //! probes each one; decoding them all would take as long as the batch.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::{media, AudioError};
+use super::{media, wav_header, AudioError};
 
 /// A file's format and declared length.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,7 +44,15 @@ pub fn probe(path: &Path) -> Result<Probe, AudioError> {
         });
     }
     if super::sniff(path) == Some("WAV") {
-        if let Ok(reader) = hound::WavReader::new(BufReader::new(file)) {
+        // As `load` reads it: a placeholder or broken data size patched.
+        let mut file = file;
+        let patch = wav_header::inspect(&mut file, meta.len())
+            .and_then(|patch| file.seek(SeekFrom::Start(0)).map(|_| patch))
+            .map_err(|e| AudioError::io(path, e))?;
+        let input = wav_header::Patched::new(file, patch);
+        if let Ok(reader) = hound::WavReader::new(BufReader::new(input)) {
+            let spec = reader.spec();
+            super::check_format(path, spec.sample_rate, usize::from(spec.channels))?;
             return Ok(wav(&reader, meta.len()));
         }
     }
@@ -93,6 +101,7 @@ fn container(path: &Path) -> Result<Probe, AudioError> {
         .as_ref()
         .and_then(|p| p.audio())
         .ok_or_else(no_track)?;
+    media::check_params(path, params)?;
     let sample_rate = params.sample_rate.unwrap_or(0);
     let duration = track
         .num_frames

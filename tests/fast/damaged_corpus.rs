@@ -4,7 +4,7 @@
 //! the broken ones fail with an error that names the file and says what is
 //! wrong in words a clerk can act on. Several are the inputs that found a
 //! bug (a panic or a huge allocation) and keep it fixed. Every file is also
-//! loaded under the fuzzing bounds (time, memory).
+//! loaded under the fuzzing bounds (time, memory), and probed.
 
 use std::path::{Path, PathBuf};
 
@@ -248,6 +248,27 @@ fn every_damaged_or_unusual_file_gives_its_outcome() {
 
     for (name, expect) in CORPUS {
         let path = dir.join(name);
+        // The probe a batch plans from: never refuses a file that loads, and
+        // declares at least what loads.
+        match (expect, kaigiroku::audio::probe(&path)) {
+            (Loads(seconds, rate, channels, _), Ok(probe)) => {
+                assert_eq!(
+                    (probe.sample_rate, probe.channels),
+                    (*rate, *channels),
+                    "{name}"
+                );
+                let declared = probe.duration.unwrap_or(f64::INFINITY);
+                assert!(
+                    declared >= seconds - 0.02,
+                    "{name}: probe says {declared} s"
+                );
+            }
+            (Loads(..), Err(error)) => panic!("{name}: the probe refuses it: {error}"),
+            (Fails(..), Ok(_)) => {}
+            (Fails(..), Err(error)) => {
+                check_error(&error, &path).unwrap_or_else(|e| panic!("{name}: probe: {e}"))
+            }
+        }
         for keep in [false, true] {
             let result = load(&path, keep);
             match (expect, result) {

@@ -1,10 +1,11 @@
 //! Fuzzing the audio loader: random bytes, random bytes behind each format's
 //! magic, and every seed in `tests/fixtures/seeds/` (one tiny valid file per
 //! decoder path, see its `make.sh`) damaged by [`fuzz_mutate`]. Each input is
-//! loaded mono and with its channels kept, and must give `Ok` with sane audio
-//! or an `AudioError` naming the file — never a panic, never longer than
-//! [`TIME_LIMIT`], never more memory than [`BASE_MEMORY`] plus a few times the
-//! audio it returns.
+//! loaded mono and with its channels kept, and probed (`audio::probe`), and
+//! must give `Ok` with sane audio or an `AudioError` naming the file — never
+//! a panic, never longer than [`TIME_LIMIT`], never more memory than
+//! [`BASE_MEMORY`] plus a few times the audio it returns; the probe never
+//! refuses a file that loads.
 //!
 //! CI runs a few dozen inputs a target; `bench/fuzz.sh` runs thousands.
 
@@ -28,7 +29,7 @@ pub const BASE_MEMORY: usize = 64 << 20;
 pub const PER_OUTPUT_BYTE: usize = 3;
 
 /// Inputs a target tries in `cargo test` (see `fuzz_support::cases`).
-const CASES: u32 = 48;
+const CASES: u32 = 800;
 
 /// The directory of the seeds.
 fn seeds() -> PathBuf {
@@ -91,6 +92,7 @@ fn insane(audio: &Audio) -> Option<String> {
 
 /// Loads `path` both ways and checks the property.
 fn check_file(path: &Path, label: &str) -> Result<(), String> {
+    let mut loads = false;
     for keep in [false, true] {
         let owned = path.to_path_buf();
         let how = if keep { "keep_channels" } else { "mono" };
@@ -129,11 +131,46 @@ fn check_file(path: &Path, label: &str) -> Result<(), String> {
         }
         match result {
             Ok(audio) => {
+                loads = true;
                 if let Some(what) = insane(&audio) {
                     return Err(format!("{how}: {what}"));
                 }
             }
             Err(error) => check_error(&error, path).map_err(|e| format!("{how}: {e}"))?,
+        }
+    }
+    check_probe(path, label, loads)
+}
+
+/// `audio::probe` on the same file: bounded like a load, an error naming
+/// the file, and never refusing a file that loads (a batch plans from it).
+fn check_probe(path: &Path, label: &str, loads: bool) -> Result<(), String> {
+    let owned = path.to_path_buf();
+    let outcome = bounded(TIME_LIMIT, format!("{label} (probe)"), move || {
+        kaigiroku::audio::probe(&owned)
+    });
+    let (result, peak) = match outcome {
+        Outcome::Done { value, peak } => (value, peak),
+        Outcome::Panicked(message) => return Err(format!("probe: panicked: {message}")),
+        Outcome::TimedOut(limit) => return Err(format!("probe: still reading after {limit:?}")),
+    };
+    if peak > BASE_MEMORY {
+        return Err(format!("probe: {peak} bytes at once"));
+    }
+    match result {
+        Ok(probe) => {
+            tally("probe_ok");
+            if probe.duration.is_some_and(|d| !d.is_finite() || d < 0.0) || probe.format.is_empty()
+            {
+                return Err(format!("probe: {probe:?}"));
+            }
+        }
+        Err(error) => {
+            tally("probe_err");
+            if loads {
+                return Err(format!("probe refuses a file that loads: {error}"));
+            }
+            check_error(&error, path).map_err(|e| format!("probe: {e}"))?;
         }
     }
     Ok(())

@@ -18,7 +18,7 @@ use crate::fuzz_support::{bounded, fuzz, tally, Outcome};
 const TIME_LIMIT: Duration = Duration::from_secs(5);
 const BASE_MEMORY: usize = 8 << 20;
 const PER_INPUT_BYTE: usize = 512;
-const CASES: u32 = 200;
+const CASES: u32 = 1000;
 
 /// The sample meeting files (valid, with every field).
 fn seeds() -> Vec<(String, Vec<u8>)> {
