@@ -13,7 +13,7 @@ use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDe
 use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Duration;
@@ -56,14 +56,7 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            stream,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| probe_error(path, e))?;
+    let mut format = open(path, &hint, stream)?;
 
     // The default audio track, or failing that the first one of any codec, to
     // name it in the error.
@@ -86,20 +79,23 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
         .clone();
     check_params(path, &params)?;
     let codec = codec_name(params.codec);
-    let mut decoder = codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| match e {
-            Error::Unsupported(what) => AudioError::UnsupportedCodec {
-                path: path.to_path_buf(),
-                codec: codec.clone(),
-                detail: what.to_string(),
-            },
-            // The codec is one we decode, but its setup in the header is not.
-            other => AudioError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("the {codec} setup in its header is damaged ({other})"),
-            },
+    let made = unpanicked(|| codecs().make_audio_decoder(&params, &AudioDecoderOptions::default()))
+        .map_err(|panic| AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the {codec} decoder failed on its header ({panic})"),
         })?;
+    let mut decoder = made.map_err(|e| match e {
+        Error::Unsupported(what) => AudioError::UnsupportedCodec {
+            path: path.to_path_buf(),
+            codec: codec.clone(),
+            detail: what.to_string(),
+        },
+        // The codec is one we decode, but its setup in the header is not.
+        other => AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the {codec} setup in its header is damaged ({other})"),
+        },
+    })?;
     let codec_label = decoder.codec_info().long_name.to_string();
     let seconds_of = |dur: Duration| {
         time_base
@@ -125,8 +121,13 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
     // demuxer skipped.
     let mut next_at: Option<f64> = None;
 
-    loop {
-        let packet = match format.next_packet() {
+    // Until the reader ends, fails or panics (damage, see `unpanicked`).
+    while let Ok(next) = unpanicked(|| format.next_packet()).map_err(|panic| {
+        stop = Some(format!(
+            "the container is damaged (its reader failed: {panic})"
+        ));
+    }) {
+        let packet = match next {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
             Err(Error::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
@@ -156,7 +157,13 @@ pub(super) fn decode(path: &Path, keep_channels: bool) -> Result<Decoded, AudioE
                 state.skipped(pts - expected)?;
             }
         }
-        let what = match decoder.decode(&packet) {
+        let Ok(decoded) = unpanicked(|| decoder.decode(&packet)).map_err(|panic| {
+            // The decoder's state is unknown after a panic: no more packets.
+            stop = Some(format!("decoding failed ({panic})"));
+        }) else {
+            break;
+        };
+        let what = match decoded {
             Ok(buffer) => {
                 good += 1;
                 let frames = buffer.frames();
@@ -425,6 +432,40 @@ impl State<'_> {
         );
         self.fill(seconds)
     }
+}
+
+/// Opens `stream` with symphonia's probe (whichever format reader knows it).
+pub(super) fn open(
+    path: &Path,
+    hint: &Hint,
+    stream: MediaSourceStream<'static>,
+) -> Result<Box<dyn FormatReader>, AudioError> {
+    unpanicked(|| {
+        symphonia::default::get_probe().probe(
+            hint,
+            stream,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    })
+    .map_err(|panic| AudioError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("its header could not be read ({panic})"),
+    })?
+    .map_err(|e| probe_error(path, e))
+}
+
+/// Runs a call into symphonia, whose readers still assert on some damaged
+/// headers (the OGG reader's Vorbis setup parser: `(value + 1).pow(dimensions)
+/// > entries`): a panic is taken for damage, with its message.
+fn unpanicked<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into())
+    })
 }
 
 /// Refuses what the container declares before a decoder allocates from it:

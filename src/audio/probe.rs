@@ -8,9 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::TrackType;
 use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
 
 use super::{media, wav_header, AudioError};
 
@@ -81,14 +80,7 @@ fn container(path: &Path) -> Result<Probe, AudioError> {
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            stream,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| media::probe_error(path, e))?;
+    let format = media::open(path, &hint, stream)?;
     let no_track = || AudioError::NoAudioTrack {
         path: path.to_path_buf(),
     };

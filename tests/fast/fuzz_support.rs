@@ -280,3 +280,29 @@ where
     }
     format!("- {why}\n  input: {simplest}")
 }
+
+/// The harness itself: a peak is measured, a hang and a panic are reported.
+#[test]
+fn fuzz_harness_sees_memory_hangs_and_panics() {
+    let outcome = bounded(Duration::from_secs(10), "100 MB".into(), || {
+        // (black_box: an allocation nobody reads may be optimised away.)
+        let big = std::hint::black_box(vec![1u8; 100 << 20]);
+        drop(big);
+        std::hint::black_box(vec![0u8; 1 << 20]).len()
+    });
+    let Outcome::Done { value, peak } = outcome else {
+        panic!("did not finish");
+    };
+    assert_eq!(value, 1 << 20);
+    assert!((100 << 20..110 << 20).contains(&peak), "peak {peak}");
+    let outcome = bounded(Duration::from_millis(100), "sleep".into(), || {
+        std::thread::sleep(Duration::from_secs(2))
+    });
+    assert!(matches!(outcome, Outcome::TimedOut(_)));
+    let outcome = bounded(Duration::from_secs(10), "panic".into(), || {
+        if std::hint::black_box(true) {
+            panic!("boom");
+        }
+    });
+    assert!(matches!(outcome, Outcome::Panicked(m) if m == "boom"));
+}
