@@ -208,21 +208,22 @@ fn check_bytes(target: &str, name: &str, bytes: &[u8]) -> Result<(), String> {
     std::fs::create_dir(&folder).map_err(|e| e.to_string())?;
     let path = folder.join(name);
     std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
-    // Saved before the load, in case it aborts the process; removed if it passes.
-    let kept = keep_failure(target, name, bytes);
-    let result = check_file(&path, &kept);
-    if result.is_ok() {
-        let _ = std::fs::remove_file(&kept);
-    }
-    result.map_err(|why| format!("{why}\n  saved as {kept}"))
+    // The input being checked, kept where an abort (memory over the hard
+    // limit) leaves it; overwritten by the next.
+    let current = keep(&format!("{target}-current-{name}"), bytes);
+    check_file(&path, &current).map_err(|why| {
+        let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let kept = keep(&format!("{target}-{hash:016x}-{name}"), bytes);
+        format!("{why}\n  saved as {kept}")
+    })
 }
 
-fn keep_failure(target: &str, name: &str, bytes: &[u8]) -> String {
+/// Writes `bytes` as `name` in `target/tmp/fuzz-failures/`; says where.
+fn keep(name: &str, bytes: &[u8]) -> String {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    let path = dir.join(format!("{target}-{hash:016x}-{name}"));
+    let path = dir.join(name);
     match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, bytes)) {
         Ok(()) => path.display().to_string(),
         Err(e) => format!("(not saved: {e})"),

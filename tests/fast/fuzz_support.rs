@@ -5,9 +5,12 @@
 //! strategy, checks each, shrinks a failing one and prints the figures.
 //!
 //! Case counts are small by default so that `cargo test --release` stays
-//! short; `KAIGIROKU_FUZZ_CASES=N` runs N inputs a target (`bench/fuzz.sh`),
-//! `KAIGIROKU_FUZZ_SECONDS=S` stops a target after S seconds, and
-//! `KAIGIROKU_FUZZ_SEED=N` draws other inputs than CI's fixed ones.
+//! short: a target stops after its default count or [`CI_SECONDS`], whichever
+//! comes first (a loaded machine tries fewer of the same inputs). Locally,
+//! `KAIGIROKU_FUZZ_CASES=N` runs N inputs a target with no time limit
+//! (`bench/fuzz.sh`), `KAIGIROKU_FUZZ_SECONDS=S` stops a target after S
+//! seconds, and `KAIGIROKU_FUZZ_SEED=N` draws other inputs than CI's fixed
+//! ones.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
@@ -44,6 +47,8 @@ static ALLOCATOR: Counting = Counting;
 const HARD_LIMIT: isize = 3 << 30;
 
 thread_local! {
+    /// Where the last panic on this thread happened (see [`quiet_panics`]).
+    static PANICKED_AT: RefCell<String> = const { RefCell::new(String::new()) };
     /// What a measured thread works on, named when it goes over the limit.
     static LABEL: RefCell<String> = const { RefCell::new(String::new()) };
     static MEASURED: Cell<bool> = const { Cell::new(false) };
@@ -119,6 +124,30 @@ pub enum Outcome<T> {
     TimedOut(Duration),
 }
 
+/// Makes the panic hook silent on measured threads: a panic there is an
+/// outcome reported with its message and place (or one the code under test
+/// catches itself, as `audio` does symphonia's), and printing it with a
+/// backtrace (`RUST_BACKTRACE=1`) would read the debug info: ~100 MB counted
+/// against the input. Other threads keep the usual hook.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let usual = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let measured = MEASURED.try_with(|m| m.replace(false)).unwrap_or(false);
+            if !measured {
+                return usual(info);
+            }
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let _ = PANICKED_AT.try_with(|p| *p.borrow_mut() = at);
+            let _ = MEASURED.try_with(|m| m.set(true));
+        }));
+    });
+}
+
 /// Runs `f` on a thread of its own, measuring its memory; gives up waiting
 /// after `limit` (the thread is then left running: the test fails anyway).
 /// `label` names the input if the process has to abort.
@@ -127,6 +156,7 @@ pub fn bounded<T: Send + 'static>(
     label: String,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Outcome<T> {
+    quiet_panics();
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("fuzz-case".into())
@@ -140,7 +170,11 @@ pub fn bounded<T: Send + 'static>(
             let peak = PEAK.with(|p| p.get()).max(0) as usize;
             let outcome = match result {
                 Ok(value) => Outcome::Done { value, peak },
-                Err(panic) => Outcome::Panicked(panic_message(&*panic)),
+                Err(panic) => Outcome::Panicked(format!(
+                    "{} (at {})",
+                    panic_message(&*panic),
+                    PANICKED_AT.with(|p| p.borrow().clone())
+                )),
             };
             // The receiver is gone only after a timeout.
             let _ = tx.send(outcome);
@@ -186,6 +220,10 @@ fn rng(target: &str) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &seed)
 }
 
+/// Longest a target runs by default: the 26 targets on 2 threads stay
+/// under a minute however loaded the machine.
+const CI_SECONDS: Duration = Duration::from_millis(3500);
+
 /// Failures kept (and shrunk) per target before it stops.
 const MAX_FAILURES: usize = 3;
 /// Simplification steps tried when shrinking one failure.
@@ -205,7 +243,11 @@ pub fn fuzz<S>(
     S::Value: Debug,
 {
     let cases = cases(default_cases);
-    let deadline = env_number("KAIGIROKU_FUZZ_SECONDS").map(Duration::from_secs);
+    let deadline = match env_number("KAIGIROKU_FUZZ_SECONDS") {
+        Some(seconds) => Some(Duration::from_secs(seconds)),
+        None if env_number("KAIGIROKU_FUZZ_CASES").is_none() => Some(CI_SECONDS),
+        None => None,
+    };
     let config = Config {
         cases,
         failure_persistence: None,
@@ -304,5 +346,27 @@ fn fuzz_harness_sees_memory_hangs_and_panics() {
             panic!("boom");
         }
     });
-    assert!(matches!(outcome, Outcome::Panicked(m) if m == "boom"));
+    assert!(
+        matches!(&outcome, Outcome::Panicked(m) if m.starts_with("boom (at tests/fast/fuzz_support.rs:")),
+        "{}",
+        match &outcome {
+            Outcome::Panicked(m) => m.as_str(),
+            _ => "no panic",
+        }
+    );
+    // A panic caught inside the measured call costs nothing, even with
+    // backtraces on (the usual hook would read the debug info).
+    let outcome = bounded(Duration::from_secs(10), "caught".into(), || {
+        std::panic::catch_unwind(|| {
+            if std::hint::black_box(true) {
+                panic!("caught");
+            }
+        })
+        .is_err()
+    });
+    let Outcome::Done { value, peak } = outcome else {
+        panic!("did not finish");
+    };
+    assert!(value);
+    assert!(peak < 1 << 20, "peak {peak}");
 }
