@@ -222,7 +222,12 @@ fn plan(
         .iter()
         .filter(|e| e.error.is_none())
         .collect();
-    let hours: f64 = readable.iter().filter_map(|e| e.duration).sum::<f64>().max(0.0) / 3600.0;
+    let hours: f64 = readable
+        .iter()
+        .filter_map(|e| e.duration)
+        .sum::<f64>()
+        .max(0.0)
+        / 3600.0;
     for entry in manifest.entries.iter().filter(|e| e.error.is_some()) {
         eprintln!("unreadable: {}", entry.error.as_deref().unwrap_or_default());
     }

@@ -101,7 +101,7 @@ cp "$SAMPLE/meeting.toml" "$W/archive/late/part4.toml"
 # A damaged recording: a RIFF header, then text where the format chunk should be.
 {
   printf 'RIFF\x24\x00\x01\x00WAVEfmt '
-  yes kaigiroku | head -c 4096
+  python3 -c "import sys; sys.stdout.write(('kaigiroku\\n' * 410)[:4096])"
 } >"$W/archive/damaged.wav"
 
 mkdir -p "$W/local" "$W/slurm"
