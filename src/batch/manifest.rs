@@ -3,15 +3,15 @@
 //! cluster: paths under the manifest's folder are kept relative to it).
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::BatchError;
 use crate::audio;
 use crate::meeting::Meeting;
+use crate::model::file_sha256;
 
 /// File names taken for recordings when a folder is searched (a file named
 /// on the command line is taken whatever its name).
@@ -277,7 +277,7 @@ fn read_entry(path: &Path, root: &Path, out_root: &Path) -> Entry {
         error: None,
         same_as: None,
     };
-    match hash_file(path) {
+    match file_sha256(path) {
         Ok(id) => {
             entry.output = absolute(&out_root.join(format!("{stem}-{}", &id[..12])));
             entry.id = id;
@@ -321,26 +321,6 @@ pub fn meeting_for(path: &Path, root: &Path) -> Option<PathBuf> {
             return None;
         }
     }
-}
-
-/// SHA-256 of a file's content, in hex.
-pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 fn parent(path: &Path) -> &Path {

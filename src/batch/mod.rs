@@ -25,7 +25,7 @@ pub mod state;
 
 use std::path::PathBuf;
 
-pub use manifest::{hash_file, meeting_for, Entry, Manifest, PlanProgress, Shard};
+pub use manifest::{meeting_for, Entry, Manifest, PlanProgress, Shard};
 pub use run::{run, Event, Finish, RunOptions, Summary};
 pub use state::State;
 

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::manifest::{hash_file, Entry, Manifest, Shard};
+use super::manifest::{Entry, Manifest, Shard};
 use super::state::{self, Attempt, Digest, Done, Failure, Inputs, Lock};
 use super::BatchError;
 use crate::meeting::Meeting;
+use crate::model::file_sha256;
 use crate::pipeline::{Goal, Observer, Pipeline, Stage};
 
 /// How a run goes.
@@ -119,7 +120,7 @@ fn common_inputs(pipeline: &Pipeline) -> Result<Inputs, BatchError> {
     let digest = |path: &Path| -> Result<Digest, BatchError> {
         Ok(Digest {
             path: path.to_path_buf(),
-            sha256: hash_file(path).map_err(|source| BatchError::Io {
+            sha256: file_sha256(path).map_err(|source| BatchError::Io {
                 path: path.to_path_buf(),
                 source,
             })?,
@@ -221,7 +222,7 @@ impl Job<'_> {
         let meeting = match &self.entry.meeting {
             Some(path) => Some(Digest {
                 path: path.clone(),
-                sha256: hash_file(path)
+                sha256: file_sha256(path)
                     .map_err(|e| format!("its meeting file {}: {e}", path.display()))?,
             }),
             None => None,
@@ -300,7 +301,7 @@ impl Job<'_> {
     fn produce(&self, inputs: &Inputs) -> Result<(Vec<PathBuf>, f64), String> {
         let entry = self.entry;
         let actual =
-            hash_file(&entry.path).map_err(|e| format!("{}: {e}", entry.path.display()))?;
+            file_sha256(&entry.path).map_err(|e| format!("{}: {e}", entry.path.display()))?;
         if actual != inputs.audio {
             return Err(format!(
                 "{}: the file has changed since the manifest was made; run `kaigiroku batch plan` again",

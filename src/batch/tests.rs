@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use super::state::{self, Attempt, Done, Failure, Lock};
 use super::*;
+use crate::model::file_sha256;
 
 fn write(path: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -118,7 +119,7 @@ fn a_plan_lists_every_recording_longest_first_with_its_meeting_and_errors() {
     assert_eq!(by("mid.WAV").format.as_deref(), Some("WAV"));
     assert_eq!(
         by("short.wav").id,
-        hash_file(&arch.join("2023/short.wav")).unwrap()
+        file_sha256(&arch.join("2023/short.wav")).unwrap()
     );
     assert!(by("long.wav")
         .output

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 pub use ggml::{ConvertSummary, GgmlError, GgmlInfo, HParams, TensorInfo};
 pub use install::{InstallProgress, InstallReport, InstallRequest, Installed};
+pub use sources::file_sha256;
 
 /// File name of the Silero VAD model in whisper.cpp's ggml form.
 const VAD_FILE: &str = "ggml-silero-v6.2.0.bin";

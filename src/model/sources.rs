@@ -139,15 +139,18 @@ pub fn verify(path: &Path, expected: &str) -> Result<(), ModelError> {
 }
 
 pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
-    let mut file = std::fs::File::open(path).map_err(|source| ModelError::Io {
+    file_sha256(path).map_err(|source| ModelError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// SHA-256 of a file's content, in hex, read in a stream (models, and a
+/// batch's recordings: their identity).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    std::io::copy(&mut file, &mut hasher)?;
     Ok(hex(&hasher.finalize()))
 }
 
