@@ -188,19 +188,20 @@ impl Job {
 
     fn run(&self, audio_path: &Path, dir: &Path) -> Result<()> {
         let started = Instant::now();
-        let audio = audio::load(audio_path)?;
+        let mut bars = Bars::new();
+        let audio = bars.timed("decode", || audio::load(audio_path))?;
         for warning in &audio.warnings {
             eprintln!("warning: {}: {warning}", audio_path.display());
         }
-        let mut bars = Bars::new();
         let source = audio_path.display().to_string();
         let outcome = self
             .pipeline
             .run(&audio, &source, self.meeting.as_ref(), self.goal, &mut bars)
             .with_context(|| format!("processing {source}"))?;
-        bars.bar.finish_and_clear();
-        let written = outcome.write(dir)?;
+        bars.finish();
+        let written = bars.timed("write", || outcome.write(dir))?;
         report(&outcome, &source, started.elapsed().as_secs_f64());
+        println!("time by stage: {}", bars.timings());
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         println!("wrote {}", names.join(", "));
         Ok(())

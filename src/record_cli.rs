@@ -247,10 +247,11 @@ pub fn record(args: RecordArgs) -> Result<()> {
 fn finish_live(run: LiveRun<'_>, recording: &Path, dir: &Path) -> Result<()> {
     let mut bars = Bars::new();
     let (outcome, _) = run.finish(&recording.display().to_string(), &mut bars)?;
-    bars.bar.finish_and_clear();
-    for path in outcome.write(dir)? {
+    bars.finish();
+    for path in bars.timed("write", || outcome.write(dir))? {
         println!("{}", path.display());
     }
+    println!("time by stage after the recording stopped: {}", bars.timings());
     Ok(())
 }
 
