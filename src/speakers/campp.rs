@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 
+use super::campp_cpu::CpuNet;
 use super::fbank::{Fbank, BINS};
 
 /// File name of the CAM++ state dict in the model store.
@@ -46,9 +47,9 @@ pub enum CampplusError {
 }
 
 /// Batch norm in inference form: `x · scale + shift` per channel.
-struct Norm {
-    scale: Tensor,
-    shift: Tensor,
+pub(super) struct Norm {
+    pub scale: Tensor,
+    pub shift: Tensor,
 }
 
 impl Norm {
@@ -89,8 +90,21 @@ struct Block {
     transit: Tensor,
 }
 
-/// The loaded network.
+/// The loaded network: on the CPU the plain-Rust forward pass of
+/// [`super::campp_cpu`], on a GPU (or when asked, [`Campplus::load_candle`])
+/// candle's.
 pub struct Campplus {
+    net: Net,
+    fbank: Fbank,
+}
+
+enum Net {
+    Cpu(Box<CpuNet>),
+    Candle(Box<CandleNet>),
+}
+
+/// The network as candle tensors.
+struct CandleNet {
     conv1: Tensor,
     bn1: Norm,
     res: Vec<ResBlock>,
@@ -102,19 +116,18 @@ pub struct Campplus {
     out_bn: Norm,
     dense: Tensor,
     dense_bn: Norm,
-    fbank: Fbank,
     device: Device,
 }
 
 /// The state dict by name, for building the network.
-struct Weights {
+pub(super) struct Weights {
     path: PathBuf,
     tensors: HashMap<String, Tensor>,
     device: Device,
 }
 
 impl Weights {
-    fn get(&self, name: &str) -> Result<Tensor, CampplusError> {
+    pub(super) fn get(&self, name: &str) -> Result<Tensor, CampplusError> {
         let t = self.tensors.get(name).ok_or_else(|| CampplusError::Load {
             path: self.path.clone(),
             what: format!("no tensor {name}"),
@@ -137,7 +150,7 @@ impl Weights {
     }
 
     /// BN `prefix`, per channel of (…, channels, frames) tensors.
-    fn norm(&self, prefix: &str, affine: bool) -> Result<Norm, CampplusError> {
+    pub(super) fn norm(&self, prefix: &str, affine: bool) -> Result<Norm, CampplusError> {
         let mean = self
             .get(&format!("{prefix}.running_mean"))?
             .to_vec1::<f32>()?;
@@ -175,15 +188,54 @@ impl Campplus {
     /// Loads the state dict at `path` onto `device` (the CPU, or with the
     /// `cuda` feature a GPU: `Device::new_cuda(n)`).
     pub fn load(path: &Path, device: &Device) -> Result<Campplus, CampplusError> {
+        let w = Weights::read(path, device)?;
+        let net = match device {
+            Device::Cpu => Net::Cpu(Box::new(CpuNet::load(&w)?)),
+            _ => Net::Candle(Box::new(CandleNet::load(&w)?)),
+        };
+        Ok(Campplus {
+            net,
+            fbank: Fbank::new(),
+        })
+    }
+
+    /// Loads the state dict at `path` for candle's forward pass on `device`
+    /// even on the CPU (to compare the two).
+    pub fn load_candle(path: &Path, device: &Device) -> Result<Campplus, CampplusError> {
+        let w = Weights::read(path, device)?;
+        Ok(Campplus {
+            net: Net::Candle(Box::new(CandleNet::load(&w)?)),
+            fbank: Fbank::new(),
+        })
+    }
+
+    /// The [`DIM`]-dimensional embedding of a stretch of 16 kHz audio.
+    pub fn embed(&self, samples: &[f32]) -> Result<Vec<f32>, CampplusError> {
+        let features = self.fbank.features(samples);
+        let frames = features.len() / BINS;
+        match &self.net {
+            Net::Cpu(net) => Ok(net.embed(&features, frames)),
+            Net::Candle(net) => net.embed(features, frames),
+        }
+    }
+}
+
+impl Weights {
+    fn read(path: &Path, device: &Device) -> Result<Weights, CampplusError> {
         let tensors = candle_core::pickle::read_all(path).map_err(|e| CampplusError::Load {
             path: path.to_path_buf(),
             what: e.to_string(),
         })?;
-        let w = Weights {
+        Ok(Weights {
             path: path.to_path_buf(),
             tensors: tensors.into_iter().collect(),
             device: device.clone(),
-        };
+        })
+    }
+}
+
+impl CandleNet {
+    fn load(w: &Weights) -> Result<CandleNet, CampplusError> {
         let mut res = Vec::new();
         for stage in ["head.layer1", "head.layer2"] {
             for k in 0..2 {
@@ -235,7 +287,7 @@ impl Campplus {
                 transit: w.matrix(&format!("{t}.linear.weight"))?,
             });
         }
-        Ok(Campplus {
+        Ok(CandleNet {
             conv1: w.conv3x3("head.conv1.weight")?,
             bn1: w.norm("head.bn1", true)?,
             res,
@@ -247,15 +299,11 @@ impl Campplus {
             out_bn: w.norm("xvector.out_nonlinear.batchnorm", true)?,
             dense: w.matrix("xvector.dense.linear.weight")?,
             dense_bn: w.norm("xvector.dense.nonlinear.batchnorm", false)?,
-            fbank: Fbank::new(),
-            device: device.clone(),
+            device: w.device.clone(),
         })
     }
 
-    /// The [`DIM`]-dimensional embedding of a stretch of 16 kHz audio.
-    pub fn embed(&self, samples: &[f32]) -> Result<Vec<f32>, CampplusError> {
-        let features = self.fbank.features(samples);
-        let frames = features.len() / BINS;
+    fn embed(&self, features: Vec<f32>, frames: usize) -> Result<Vec<f32>, CampplusError> {
         // (frames, bins) → (bins, 1 channel, frames)
         let x = Tensor::from_vec(features, (frames, BINS), &self.device)?
             .t()?

@@ -47,6 +47,7 @@
 //!   made from (a segment split at a speaker change appears in two turns).
 
 pub mod campp;
+mod campp_cpu;
 pub mod cluster;
 pub mod fbank;
 pub mod features;

