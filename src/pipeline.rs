@@ -167,6 +167,8 @@ impl Settings {
 pub struct Pipeline {
     settings: Settings,
     whisper: WhisperModel,
+    /// The speaker stage, its CAM++ model loaded once.
+    diarizer: Diarizer,
     vad: Option<PathBuf>,
     fillers: FillerList,
     /// The confusion list's path and text, read once.
@@ -186,7 +188,7 @@ pub struct Outcome {
 impl Pipeline {
     /// Checks `settings` (the filler and confusion lists can be read and
     /// parsed, a GPU asked for is built in, the models are installed) and
-    /// loads the Whisper model.
+    /// loads the Whisper and CAM++ models.
     pub fn new(settings: Settings) -> Result<Pipeline, PipelineError> {
         let read = |what, path: &Path| {
             std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
@@ -220,7 +222,14 @@ impl Pipeline {
             gpu: settings.gpu,
         };
         let whisper = WhisperModel::load(&path, device)?;
+        let mut diarizer = Diarizer::builder()
+            .models(&settings.models)
+            .gpu(settings.gpu);
+        if let Some(threads) = settings.threads {
+            diarizer = diarizer.threads(threads as usize);
+        }
         Ok(Pipeline {
+            diarizer: diarizer.build()?,
             settings,
             whisper,
             vad,
@@ -336,11 +345,7 @@ impl Pipeline {
 
         go_on(observer, Stage::Speakers)?;
         observer.stage(Stage::Speakers);
-        let diarization = Diarizer::builder()
-            .models(&self.settings.models)
-            .gpu(self.settings.gpu)
-            .build()?
-            .diarize(audio, &transcript.segments, meeting, |p| {
+        let diarization = self.diarizer.diarize(audio, &transcript.segments, meeting, |p| {
                 observer.progress(Stage::Speakers, p.done as f64, p.total as f64)
             })?;
         if goal == Goal::Turns {

@@ -58,6 +58,27 @@ impl Frames {
         ((seconds.max(0.0) * FRAME_RATE).round() as usize).min(self.len())
     }
 
+    /// Log energy alone (for cutting units when CAM++ embeds them): `mfcc`
+    /// and `f0` stay empty.
+    pub fn energy_only(samples: &[f32]) -> Frames {
+        let n = samples.len() / HOP;
+        let energy: Vec<f32> = (0..n)
+            .map(|t| {
+                let start = (t * HOP + HOP / 2) as isize - WIN as isize / 2;
+                let sum_sq: f32 = (0..WIN as isize)
+                    .map(|i| sample(samples, start + i).powi(2))
+                    .sum();
+                (sum_sq / WIN as f32).max(1e-12).ln()
+            })
+            .collect();
+        Frames {
+            silence: silence_level(&energy),
+            energy,
+            mfcc: Vec::new(),
+            f0: Vec::new(),
+        }
+    }
+
     /// Analyses `samples` (16 kHz mono); `on_frame(done, total)` reports progress.
     pub fn analyse(samples: &[f32], mut on_frames: impl FnMut(usize, usize)) -> Frames {
         let n = samples.len() / HOP;

@@ -158,9 +158,16 @@ pub struct DiarizerBuilder {
     pitch_weight: f32,
     model: ModelChoice,
     gpu: Option<u32>,
+    threads: usize,
 }
 
 impl DiarizerBuilder {
+    /// Embeds units on this many threads (default: all cores).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// Runs CAM++ on GPU `gpu` (`None`: the CPU, the default); needs a
     /// build with the `cuda` feature.
     pub fn gpu(mut self, gpu: Option<u32>) -> Self {
@@ -283,6 +290,7 @@ impl Diarizer {
             pitch_weight: 10.0,
             model: ModelChoice::Classical,
             gpu: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 
@@ -312,33 +320,35 @@ impl Diarizer {
                 });
             }
         }
-        let frames = features::Frames::analyse(&audio.samples, |done, total| {
-            on_progress(Progress {
-                stage: Stage::Features,
-                done,
-                total,
-            })
-        });
+        let frames = match self.campplus {
+            Some(_) => features::Frames::energy_only(&audio.samples),
+            None => features::Frames::analyse(&audio.samples, |done, total| {
+                on_progress(Progress {
+                    stage: Stage::Features,
+                    done,
+                    total,
+                })
+            }),
+        };
         let units = units::cut(
             segments,
             &frames,
             self.settings.min_pause,
             self.settings.min_unit,
         );
-        let mut embeddings = Vec::with_capacity(units.len());
-        for (k, unit) in units.iter().enumerate() {
-            embeddings.push(match &self.campplus {
-                Some(model) => model.embed(unit_samples(audio, unit))?,
-                None => units::classical_embedding(&frames, unit),
-            });
-            if k % 10 == 0 {
+        let mut embeddings = match &self.campplus {
+            Some(model) => embed_units(model, audio, &units, self.settings.threads, |done| {
                 on_progress(Progress {
                     stage: Stage::Embeddings,
-                    done: k,
+                    done,
                     total: units.len(),
-                });
-            }
-        }
+                })
+            })?,
+            None => units
+                .iter()
+                .map(|unit| units::classical_embedding(&frames, unit))
+                .collect(),
+        };
         on_progress(Progress {
             stage: Stage::Roles,
             done: 0,
@@ -384,6 +394,50 @@ impl Diarizer {
         });
         Ok(diarization)
     }
+}
+
+/// CAM++ embeddings of `units`, on `threads` threads (the caller's one of
+/// them), each taking the next unit not yet taken; `on_progress(done)` is
+/// called on the caller's thread.
+fn embed_units(
+    model: &campp::Campplus,
+    audio: &Audio,
+    units: &[units::Unit],
+    threads: usize,
+    mut on_progress: impl FnMut(usize),
+) -> Result<Vec<Vec<f32>>, SpeakersError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let work = |report: &mut dyn FnMut(usize)| {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(unit) = units.get(i) else {
+                return out;
+            };
+            out.push((i, model.embed(unit_samples(audio, unit))));
+            report(done.fetch_add(1, Ordering::Relaxed) + 1);
+        }
+    };
+    let mut results = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1))
+            .map(|_| scope.spawn(|| work(&mut |_| {})))
+            .collect();
+        let mut results = work(&mut on_progress);
+        for helper in helpers {
+            match helper.join() {
+                Ok(theirs) => results.extend(theirs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results
+        .into_iter()
+        .map(|(_, embedding)| Ok(embedding?))
+        .collect()
 }
 
 /// The samples of `unit`, clamped to the recording.
