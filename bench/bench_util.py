@@ -106,6 +106,7 @@ def perf_share(report: Path) -> dict:
     apart."""
     share = {"rust": 0.0, "whisper_cpp": 0.0, "libc": 0.0, "kernel": 0.0, "other": 0.0}
     top_rust: list[tuple[float, str]] = []
+    top_rust_all: list[tuple[float, str]] = []
     entries = []
     for line in report.read_text(errors="replace").splitlines():
         # "  89.14%  123456  kaigiroku  [.] ggml_barrier" (the count is there with `perf report -n`)
@@ -123,6 +124,7 @@ def perf_share(report: Path) -> dict:
             if _RUST_LEGACY.match(sym) or sym.startswith("_R") or sym.startswith("rust_") or sym.startswith("__rust"):
                 share["rust"] += pct
                 top_rust.append((pct, sym))
+                top_rust_all.append((pct, sym))
             else:
                 share["whisper_cpp"] += pct
                 if sym.startswith("ggml_barrier"):
@@ -134,9 +136,31 @@ def perf_share(report: Path) -> dict:
         else:
             share["other"] += pct
     share["samples"] = total
+    # Rust samples by the stage whose code they are (crate or kaigiroku module
+    # in the mangled name); whisper.cpp/ggml is the transcribe stage.
+    stages = {"transcribe (whisper.cpp)": share["whisper_cpp"]}
+    for pct, sym in top_rust_all:
+        stages[_stage_of(sym)] = stages.get(_stage_of(sym), 0.0) + pct
+    share["stages"] = stages
     top_rust.sort(reverse=True)
     share["top_rust"] = [f"{p:.4f}% {s[:120]}" for p, s in top_rust[:8]]
     return share
+
+
+_STAGES = [
+    ("speakers (CAM++, units)", ("9kaigiroku8speakers", "gemm", "candle")),
+    ("transcribe (Rust side)", ("9kaigiroku10transcribe", "10whisper_rs")),
+    ("decode (audio)", ("9kaigiroku5audio", "symphonia", "rubato", "5hound")),
+    ("correct", ("9kaigiroku7correct",)),
+    ("minutes, draft, render", ("9kaigiroku7minutes", "9kaigiroku5draft", "9kaigiroku6render", "9kaigiroku2ja", "3zip")),
+]
+
+
+def _stage_of(sym: str) -> str:
+    for name, marks in _STAGES:
+        if any(m in sym for m in marks):
+            return name
+    return "other Rust (allocation, fft, serde, …)"
 
 
 # --- table -----------------------------------------------------------------
@@ -190,6 +214,15 @@ def table(run: Path, truth: Path) -> str:
             f"{perf.get('ggml_barrier', 0.0):.1f} %), libc {perf['libc']:.2f} %, kernel {perf['kernel']:.2f} %, "
             f"other {perf['other']:.2f} % ({perf.get('samples') or '?'} samples)."
         )
+    if perf and perf.get("stages"):
+        split = ", ".join(f"{k} {v:.2f} %" for k, v in sorted(perf["stages"].items(), key=lambda kv: -kv[1]))
+        notes.append(f"kaigiroku CPU samples by stage: {split}.")
+    for r in results:
+        log = run / r["id"] / "stdout.log"
+        if r["id"].startswith("kaigiroku") and log.exists():
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("time by stage:"):
+                    notes.append(f"{r['id']} wall {line}.")
     (run / "results.json").write_text(json.dumps({"meta": meta, "rows": results}, ensure_ascii=False, indent=1))
     text = "\n".join(lines + notes) + "\n"
     (run / "table.md").write_text(text)

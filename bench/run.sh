@@ -13,7 +13,9 @@
 #               kaigiroku does with --meeting); 0 = no prompt, kaigiroku without --meeting
 #   MEETING=…   meeting.toml (default SAMPLE_DIR/meeting.toml)
 #   ROWS=…      comma list of rows (default: all):
-#               kaigiroku,kaigiroku-novad,cli,cli-nfa,cli-vad,fw-int8,fw-float32,fw-int8-vad
+#               kaigiroku,kaigiroku-novad,cli,cli-nfa,cli-vad,fw-int8,fw-float32,fw-int8-vad,
+#               and kaigiroku@MODEL for any other installed model (kaigiroku@base-q8_0)
+#   KMODEL=base the model of the kaigiroku rows (kaigiroku@MODEL aside)
 #   ROW_TIMEOUT=auto  seconds after which a row is stopped and reported as timed out;
 #               auto = 3 × audio length + 120 s; 0 = never
 #   PERF=1      run the kaigiroku row under `perf record` (time and RSS still
@@ -29,6 +31,7 @@ cd "$repo"
 cache="${KAIGIROKU_CACHE:-$HOME/.cache/kaigiroku}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
 THREADS="${THREADS:-2}"
+KMODEL="${KMODEL:-base}"
 BEAM="${BEAM:-5}"
 PROMPT="${PROMPT:-1}"
 PERF="${PERF:-1}"
@@ -180,18 +183,40 @@ run_row() {
     >>"$run/rows.jsonl"
 }
 
+# kaigiroku rows run the whole `draft` (recognition, correction, speakers,
+# minutes, every render): what a user waits for. With no meeting file there is
+# nothing to draft, and they run `transcribe`.
+kaigiroku_job=(draft "${meeting_args[@]}")
+[ -n "$meeting" ] || kaigiroku_job=(transcribe)
+kaigiroku_row() { # ID LABEL MODEL [extra flags…]
+  local id=$1 label=$2 model=$3
+  shift 3
+  run_row "$id" "$label" "$run/$id/out/transcript.json" kaigiroku -- \
+    "$kaigiroku" "${kaigiroku_job[0]}" "$audio" "${kaigiroku_job[@]:1}" -o "$run/$id/out" \
+    --threads "$THREADS" --beam "$BEAM" --model "$model" "$@"
+}
 if want kaigiroku; then
-  label="kaigiroku"
-  [ $kaigiroku_has_vad = 1 ] && label="kaigiroku (default: its Silero VAD)"
+  label="kaigiroku ${kaigiroku_job[0]} (whole pipeline, Silero VAD, ggml-$KMODEL)"
   wrap=("${perf_wrap[@]}")
-  run_row kaigiroku "$label" "$run/kaigiroku/out/transcript.json" kaigiroku -- \
-    "$kaigiroku" transcribe "$audio" "${meeting_args[@]}" -o "$run/kaigiroku/out" --threads "$THREADS" --beam "$BEAM"
+  kaigiroku_row kaigiroku "$label" "$KMODEL"
   wrap=()
 fi
+# kaigiroku@MODEL: the same with another installed model (e.g. base-q8_0).
+for r in ${ROWS//,/ }; do
+  case "$r" in
+    kaigiroku@*)
+      m=${r#kaigiroku@}
+      if [ -f "$models/ggml-$m.bin" ]; then
+        kaigiroku_row "$r" "kaigiroku ${kaigiroku_job[0]}, ggml-$m" "$m"
+      else
+        log "[$r] skipped: $models/ggml-$m.bin is not installed (kaigiroku model install --quantize …)"
+      fi
+      ;;
+  esac
+done
 if want kaigiroku-novad; then
   if [ $kaigiroku_has_vad = 1 ]; then
-    run_row kaigiroku-novad "kaigiroku --no-vad" "$run/kaigiroku-novad/out/transcript.json" kaigiroku -- \
-      "$kaigiroku" transcribe "$audio" "${meeting_args[@]}" -o "$run/kaigiroku-novad/out" --threads "$THREADS" --beam "$BEAM" --no-vad
+    kaigiroku_row kaigiroku-novad "kaigiroku ${kaigiroku_job[0]} --no-vad" "$KMODEL" --no-vad
   else
     log "[kaigiroku-novad] skipped: this kaigiroku has no --no-vad (it has no VAD)"
   fi
