@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use kaigiroku::model::Quantization;
 use kaigiroku::pipeline::{Observer, Stage};
 use kaigiroku::render;
 
@@ -169,6 +170,12 @@ pub enum ModelCommand {
         /// Reinstall even if already installed.
         #[arg(long)]
         force: bool,
+        /// Install the Whisper model quantized as whisper.cpp's `quantize`
+        /// does (models/ggml-NAME-q8_0.bin …, used with `--model NAME-q8_0`):
+        /// from the same sources, or from models/ggml-NAME.bin when it is
+        /// installed and no --from is given.
+        #[arg(long, value_name = "q8_0|q5_0|q5_1")]
+        quantize: Option<Quantization>,
     },
     /// List installed models.
     List,

@@ -36,8 +36,19 @@ fn main() -> Result<()> {
     });
     match cli.command {
         Command::Model {
-            command: ModelCommand::Install { name, from, force },
-        } => install(InstallRequest { name, from, force }),
+            command:
+                ModelCommand::Install {
+                    name,
+                    from,
+                    force,
+                    quantize,
+                },
+        } => install(InstallRequest {
+            name,
+            from,
+            force,
+            quantize,
+        }),
         Command::Model {
             command: ModelCommand::List,
         } => list(),
@@ -263,6 +274,9 @@ fn install(request: InstallRequest) -> Result<()> {
             InstallProgress::Converting { tensor, of } => {
                 bar.set_message(format!("converting tensor {tensor}/{of}"))
             }
+            InstallProgress::Quantizing { tensor, of } => {
+                bar.set_message(format!("quantizing tensor {tensor}/{of}"))
+            }
             InstallProgress::Writing { path } => {
                 bar.set_message(format!("writing {}", path.display()))
             }
@@ -293,9 +307,10 @@ fn list() -> Result<()> {
     }
     for m in models {
         println!(
-            "{:<12} {:<8} {:>6.1} MB  {}",
+            "{:<12} {:<8} {:<5} {:>6.1} MB  {}",
             m.name,
             m.hparams.size_name(),
+            m.hparams.ftype_name(),
             m.bytes as f64 / 1e6,
             m.path.display()
         );

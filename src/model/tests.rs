@@ -48,13 +48,17 @@ fn f16_data(len: usize, seed: f32) -> Vec<u8> {
 }
 
 fn tiny_model() -> Vec<u8> {
+    tiny_model_of(STATE)
+}
+
+/// The tiny model with width `s`.
+pub(super) fn tiny_model_of(s: usize) -> Vec<u8> {
     let mut vars: Vec<(String, Vec<usize>, u8, Vec<u8>)> = Vec::new();
     let mut f16 = |name: &str, shape: Vec<usize>| {
         let len = shape.iter().product();
         let seed = vars.len() as f32;
         vars.push((name.to_string(), shape, 4, f16_data(len, seed)));
     };
-    let s = STATE;
     f16("encoder/conv1/weight", vec![s, 80, 3]);
     f16("encoder/conv1/bias", vec![s]);
     f16("encoder/conv2/weight", vec![s, s, 3]);
@@ -103,7 +107,7 @@ fn tiny_model() -> Vec<u8> {
 }
 
 /// 50,257 ordinary tokens (byte-level form), then the special tokens.
-fn vocabulary_txt() -> String {
+pub(super) fn vocabulary_txt() -> String {
     let mut tokens: Vec<String> = (0..50_256).map(|i| format!("t{i}")).collect();
     tokens[0] = "Ġ".into(); // a space
     tokens[1] = "ãģĤ".into(); // あ in UTF-8
@@ -116,17 +120,17 @@ fn vocabulary_txt() -> String {
     tokens.join("\n")
 }
 
-fn write_ct2_dir(dir: &Path, model: &[u8]) {
+pub(super) fn write_ct2_dir(dir: &Path, model: &[u8]) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("model.bin"), model).unwrap();
     std::fs::write(dir.join("vocabulary.txt"), vocabulary_txt()).unwrap();
 }
 
-fn converted() -> (Vec<u8>, ConvertSummary) {
+pub(super) fn converted() -> (Vec<u8>, ConvertSummary) {
     let model = Ct2Model::parse(Path::new("model.bin"), tiny_model()).unwrap();
     let tokens: Vec<String> = vocabulary_txt().split('\n').map(String::from).collect();
     let mut out = Vec::new();
-    let summary = convert(&model, &tokens, &mut out, |_, _| {}).unwrap();
+    let summary = convert(&model, &tokens, None, &mut out, |_, _| {}).unwrap();
     (out, summary)
 }
 
@@ -286,6 +290,7 @@ fn install_from_a_ct2_directory_then_again_is_a_no_op() {
         name: Some("tiny-test".into()),
         from: vec![tmp.path().join("ct2")],
         force: false,
+        quantize: None,
     };
     let report = store.install(&request, |_| {}).unwrap();
     assert!(matches!(report.whisper, Installed::Converted { .. }));
@@ -309,6 +314,7 @@ fn truncated_model_bin_is_named_and_leaves_nothing_behind() {
         name: Some("broken".into()),
         from: vec![tmp.path().join("ct2")],
         force: false,
+        quantize: None,
     };
     let err = store.install(&request, |_| {}).unwrap_err();
     let message = err.to_string();
@@ -330,6 +336,7 @@ fn truncated_ggml_file_is_rejected() {
         name: None,
         from: vec![file.clone()],
         force: false,
+        quantize: None,
     };
     let message = store.install(&request, |_| {}).unwrap_err().to_string();
     assert!(
@@ -350,6 +357,7 @@ fn a_complete_ggml_file_is_installed_under_its_name() {
         name: None,
         from: vec![file],
         force: false,
+        quantize: None,
     };
     store.install(&request, |_| {}).unwrap();
     assert_eq!(
@@ -369,6 +377,7 @@ fn model_without_vocabulary_is_refused_with_a_reason() {
         name: None,
         from: vec![dir],
         force: false,
+        quantize: None,
     };
     let message = store.install(&request, |_| {}).unwrap_err().to_string();
     assert!(message.contains("vocabulary"), "{message}");
@@ -402,6 +411,7 @@ fn install_error(name: &str, bytes: &[u8]) -> String {
         name: None,
         from: vec![file],
         force: false,
+        quantize: None,
     };
     let err = store.install(&request, |_| {}).unwrap_err();
     assert!(matches!(err, ModelError::Ggml { .. }), "{err}");

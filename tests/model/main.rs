@@ -11,5 +11,6 @@ mod batch;
 mod corpus;
 mod draft_e2e;
 mod live;
+mod quantized;
 mod real_model;
 mod speakers;

@@ -24,7 +24,7 @@ const MAX_SAMPLE_CER: f64 = 0.20;
 /// take turns.
 static DECODER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn one_decoder_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn one_decoder_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     DECODER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -127,6 +127,7 @@ fn install_from_a_ct2_directory_matches_the_registry_install() {
         name: None,
         from: vec![ct2],
         force: false,
+        quantize: None,
     };
     target.install(&request, |_| {}).unwrap();
     let converted = std::fs::read(target.whisper_model("base").unwrap()).unwrap();
