@@ -29,7 +29,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     })?;
     let end = Instant::now();
-    println!("{:?}: {} speakers, {:.2} audio min", d.method, d.speakers.len(), minutes);
+    println!(
+        "{:?}: {} speakers, {:.2} audio min",
+        d.method,
+        d.speakers.len(),
+        minutes
+    );
     let mut from = started;
     for (k, (stage, at)) in marks.iter().enumerate() {
         let until = marks.get(k + 1).map(|(_, t)| *t).unwrap_or(end);
@@ -39,6 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         from = until;
     }
     let total = end.duration_since(started).as_secs_f64();
-    println!("total: {total:.2} s ({:.2} s per audio min)", total / minutes);
+    println!(
+        "total: {total:.2} s ({:.2} s per audio min)",
+        total / minutes
+    );
     Ok(())
 }

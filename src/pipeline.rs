@@ -345,7 +345,9 @@ impl Pipeline {
 
         go_on(observer, Stage::Speakers)?;
         observer.stage(Stage::Speakers);
-        let diarization = self.diarizer.diarize(audio, &transcript.segments, meeting, |p| {
+        let diarization = self
+            .diarizer
+            .diarize(audio, &transcript.segments, meeting, |p| {
                 observer.progress(Stage::Speakers, p.done as f64, p.total as f64)
             })?;
         if goal == Goal::Turns {

@@ -251,7 +251,10 @@ fn finish_live(run: LiveRun<'_>, recording: &Path, dir: &Path) -> Result<()> {
     for path in bars.timed("write", || outcome.write(dir))? {
         println!("{}", path.display());
     }
-    println!("time by stage after the recording stopped: {}", bars.timings());
+    println!(
+        "time by stage after the recording stopped: {}",
+        bars.timings()
+    );
     Ok(())
 }
 

@@ -121,8 +121,14 @@ impl CpuNet {
                     bn2: norm(w, &format!("{p}.nonlinear2.batchnorm"), true)?,
                     local: conv1d_weights(&w.get(&format!("{p}.cam_layer.linear_local.weight"))?)?,
                     dilation,
-                    context1: (get("cam_layer.linear1.weight")?, get("cam_layer.linear1.bias")?),
-                    context2: (get("cam_layer.linear2.weight")?, get("cam_layer.linear2.bias")?),
+                    context1: (
+                        get("cam_layer.linear1.weight")?,
+                        get("cam_layer.linear1.bias")?,
+                    ),
+                    context2: (
+                        get("cam_layer.linear2.weight")?,
+                        get("cam_layer.linear2.bias")?,
+                    ),
                 });
             }
             let t = format!("xvector.transit{}", b + 1);
@@ -362,8 +368,8 @@ impl CpuNet {
             let mean = row.iter().map(|&v| v as f64).sum::<f64>() / t as f64;
             stats[c] = mean as f32;
             stats[channels + c] = if t > 1 {
-                let var = row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>()
-                    / (t - 1) as f64;
+                let var =
+                    row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / (t - 1) as f64;
                 var.sqrt() as f32
             } else {
                 1e-2
@@ -450,7 +456,8 @@ impl CamLayer {
             false,
         );
         for (row, b) in gate.chunks_exact_mut(segments).zip(b2) {
-            row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-(*v + b)).exp()));
+            row.iter_mut()
+                .for_each(|v| *v = 1.0 / (1.0 + (-(*v + b)).exp()));
         }
         let y = &mut x[channels * t..(channels + out) * t];
         for (k, tap) in self.local.taps.iter().enumerate() {
@@ -534,7 +541,10 @@ fn matmul(
     }
     assert!((m - 1) * ldd + n <= dst.len(), "matmul: dst too small");
     assert!((m - 1) * lda + k <= a.len(), "matmul: lhs too small");
-    assert!((k - 1) * ldb + (n - 1) * cs < b.len(), "matmul: rhs too small");
+    assert!(
+        (k - 1) * ldb + (n - 1) * cs < b.len(),
+        "matmul: rhs too small"
+    );
     // SAFETY: the asserts above keep every element gemm reads or writes
     // inside the three slices; `dst` is borrowed mutably, so it aliases neither input.
     unsafe {
