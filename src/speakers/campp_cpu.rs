@@ -425,40 +425,10 @@ impl CamLayer {
             }
         }
         let (w1, b1) = &self.context1;
-        let mid = b1.len();
-        let mut hid = vec![0.0; mid * segments];
-        matmul(
-            &mut hid,
-            segments,
-            w1,
-            hidden,
-            &context,
-            segments,
-            1,
-            (mid, segments, hidden),
-            false,
-        );
-        for (row, b) in hid.chunks_exact_mut(segments).zip(b1) {
-            row.iter_mut().for_each(|v| *v = (*v + b).max(0.0));
-        }
+        let hid = affine(w1, b1, &context, segments, |v| v.max(0.0));
         let (w2, b2) = &self.context2;
         let out = b2.len();
-        let mut gate = vec![0.0; out * segments];
-        matmul(
-            &mut gate,
-            segments,
-            w2,
-            mid,
-            &hid,
-            segments,
-            1,
-            (out, segments, mid),
-            false,
-        );
-        for (row, b) in gate.chunks_exact_mut(segments).zip(b2) {
-            row.iter_mut()
-                .for_each(|v| *v = 1.0 / (1.0 + (-(*v + b)).exp()));
-        }
+        let gate = affine(w2, b2, &hid, segments, |v| 1.0 / (1.0 + (-v).exp()));
         let y = &mut x[channels * t..(channels + out) * t];
         for (k, tap) in self.local.taps.iter().enumerate() {
             matmul(
@@ -480,6 +450,17 @@ impl CamLayer {
             }
         }
     }
+}
+
+/// `activation(w · x + bias)` for `w` (bias.len() × k) and `x` (k × n).
+fn affine(w: &[f32], bias: &[f32], x: &[f32], n: usize, activation: fn(f32) -> f32) -> Vec<f32> {
+    let (out, k) = (bias.len(), w.len() / bias.len().max(1));
+    let mut y = vec![0.0; out * n];
+    matmul(&mut y, n, w, k, x, n, 1, (out, n, k), false);
+    for (row, b) in y.chunks_exact_mut(n).zip(bias) {
+        row.iter_mut().for_each(|v| *v = activation(*v + b));
+    }
+    y
 }
 
 /// A 3×3 conv, padding 1, band stride 1 or 2.
