@@ -58,8 +58,10 @@ impl Frames {
         ((seconds.max(0.0) * FRAME_RATE).round() as usize).min(self.len())
     }
 
-    /// Log energy alone (for cutting units when CAM++ embeds them): `mfcc`
-    /// and `f0` stay empty.
+    /// Log energy alone (for cutting units when CAM++ embeds them; [`analyse`]
+    /// starts from it): `mfcc` and `f0` stay empty.
+    ///
+    /// [`analyse`]: Frames::analyse
     pub fn energy_only(samples: &[f32]) -> Frames {
         let n = samples.len() / HOP;
         let energy: Vec<f32> = (0..n)
@@ -90,12 +92,9 @@ impl Frames {
             .map(|i| 0.54 - 0.46 * (2.0 * PI * i as f32 / (WIN - 1) as f32).cos())
             .collect();
         let bank = mel_bank();
-        let mut frames = Frames {
-            energy: Vec::with_capacity(n),
-            mfcc: Vec::with_capacity(n * N_CEPS),
-            f0: Vec::with_capacity(n),
-            silence: 0.0,
-        };
+        let mut frames = Frames::energy_only(samples);
+        frames.mfcc.reserve(n * N_CEPS);
+        frames.f0.reserve(n);
         let mut spectrum = mfcc_fft.make_output_vec();
         let mut input = mfcc_fft.make_input_vec();
         let mut f0_in = f0_fft.make_input_vec();
@@ -104,18 +103,16 @@ impl Frames {
         let mut mel = [0f32; N_MELS];
         for t in 0..n {
             let centre = t * HOP + HOP / 2;
-            // Energy and MFCC over a 25 ms window centred on the frame.
+            // MFCC over a 25 ms window centred on the frame (the energy over
+            // the same window is `energy_only`'s).
             let start = centre as isize - WIN as isize / 2;
-            let mut sum_sq = 0f32;
             let mut previous = sample(samples, start - 1);
             input.iter_mut().for_each(|x| *x = 0.0);
             for i in 0..WIN {
                 let x = sample(samples, start + i as isize);
-                sum_sq += x * x;
                 input[i] = (x - 0.97 * previous) * window[i];
                 previous = x;
             }
-            frames.energy.push((sum_sq / WIN as f32).max(1e-12).ln());
             if mfcc_fft.process(&mut input, &mut spectrum).is_err() {
                 spectrum.iter_mut().for_each(|c| *c = Default::default());
             }
@@ -146,7 +143,6 @@ impl Frames {
             }
         }
         on_frames(n, n);
-        frames.silence = silence_level(&frames.energy);
         frames
     }
 }
