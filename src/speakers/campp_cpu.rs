@@ -14,7 +14,7 @@
 
 use candle_core::Tensor;
 
-use super::campp::{CampplusError, Weights, DIM};
+use super::campp::{CampplusError, Weights};
 use super::fbank::BINS;
 
 /// Frames per context segment of the CAM layers.
@@ -248,7 +248,7 @@ fn scale_row(row: &mut [f32], norm: &Norm, c: usize, relu: bool) {
 }
 
 impl CpuNet {
-    /// The [`DIM`]-dimensional embedding of `frames` rows of [`BINS`] filter-bank values.
+    /// The [`DIM`](super::campp::DIM)-dimensional embedding of `frames` rows of [`BINS`] filter-bank values.
     pub fn embed(&self, features: &[f32], frames: usize) -> Vec<f32> {
         // (frames, bins) → (bins, 1 channel, frames)
         let mut x = Map::zeros(BINS, 1, frames);
@@ -311,7 +311,7 @@ impl CpuNet {
         out
     }
 
-    /// D-TDNN, pooling and dense layer: (320, T) → 192.
+    /// D-TDNN, pooling and dense layer: (320, T) → 192 (`DIM`).
     fn xvector(&self, x: &[f32], frames: usize) -> Vec<f32> {
         // TDNN: kernel 5, stride 2, padding 2.
         let input = self.tdnn.input;
@@ -344,22 +344,10 @@ impl CpuNet {
                 layer.forward(&mut x, channels, t);
                 channels += 32;
             }
-            let mut h = x.clone();
-            norm_rows(&mut h, t, &block.transit_bn, true);
-            let out = block.transit.len() / channels;
-            x = vec![0.0; out * t];
-            matmul(
-                &mut x,
-                t,
-                &block.transit,
-                channels,
-                &h,
-                t,
-                1,
-                (out, t, channels),
-                false,
-            );
-            channels = out;
+            // The block's output is needed only through the transition.
+            norm_rows(&mut x, t, &block.transit_bn, true);
+            x = product(&block.transit, channels, &x, t);
+            channels = x.len() / t;
         }
         norm_rows(&mut x, t, &self.out_bn, true);
         // Statistics pooling: mean and unbiased standard deviation.
@@ -375,18 +363,7 @@ impl CpuNet {
                 1e-2
             };
         }
-        let mut out = vec![0.0; DIM];
-        matmul(
-            &mut out,
-            1,
-            &self.dense,
-            2 * channels,
-            &stats,
-            1,
-            1,
-            (DIM, 1, 2 * channels),
-            false,
-        );
+        let mut out = product(&self.dense, 2 * channels, &stats, 1);
         norm_rows(&mut out, 1, &self.dense_bn, false);
         out
     }
@@ -452,11 +429,17 @@ impl CamLayer {
     }
 }
 
-/// `activation(w · x + bias)` for `w` (bias.len() × k) and `x` (k × n).
-fn affine(w: &[f32], bias: &[f32], x: &[f32], n: usize, activation: fn(f32) -> f32) -> Vec<f32> {
-    let (out, k) = (bias.len(), w.len() / bias.len().max(1));
+/// `w · x` for `w` (· × k) and `x` (k × n), both contiguous.
+fn product(w: &[f32], k: usize, x: &[f32], n: usize) -> Vec<f32> {
+    let out = w.len() / k;
     let mut y = vec![0.0; out * n];
     matmul(&mut y, n, w, k, x, n, 1, (out, n, k), false);
+    y
+}
+
+/// `activation(w · x + bias)` for `w` (bias.len() × k) and `x` (k × n).
+fn affine(w: &[f32], bias: &[f32], x: &[f32], n: usize, activation: fn(f32) -> f32) -> Vec<f32> {
+    let mut y = product(w, w.len() / bias.len().max(1), x, n);
     for (row, b) in y.chunks_exact_mut(n).zip(bias) {
         row.iter_mut().for_each(|v| *v = activation(*v + b));
     }
