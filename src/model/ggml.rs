@@ -800,7 +800,12 @@ fn f16_rounded(dtype: DType, v: f32) -> f32 {
 }
 
 /// `n_dims, name_len, type, ne[0..n_dims], name`, as `whisper_model_load` reads it.
-fn write_tensor_header(w: &mut impl Write, name: &str, ne: &[usize], ttype: i32) -> io::Result<()> {
+pub(super) fn write_tensor_header(
+    w: &mut impl Write,
+    name: &str,
+    ne: &[usize],
+    ttype: i32,
+) -> io::Result<()> {
     w.write_all(&(ne.len() as i32).to_le_bytes())?;
     w.write_all(&(name.len() as i32).to_le_bytes())?;
     w.write_all(&ttype.to_le_bytes())?;
@@ -810,7 +815,8 @@ fn write_tensor_header(w: &mut impl Write, name: &str, ne: &[usize], ttype: i32)
     w.write_all(name.as_bytes())
 }
 
-fn to_f32(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
+/// Little-endian values of `dtype` as f32; `None` for integer types.
+pub(super) fn to_f32(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
     let pairs = data.chunks_exact(2).map(|b| [b[0], b[1]]);
     Some(match dtype {
         DType::F32 => data

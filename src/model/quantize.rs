@@ -17,6 +17,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::ct2::DType;
 use super::ggml::{self, ConvertSummary, CountingWriter, GgmlInfo, TYPE_F16, TYPE_F32};
 use super::ModelError;
 
@@ -286,7 +287,6 @@ pub fn quantize_ggml(
     w.write_all(&ftype.to_le_bytes()).map_err(io)?;
     w.write_all(&bytes[ggml::FTYPE_AT + 4..first]).map_err(io)?;
 
-    let mut values = Vec::new();
     let mut quantized = Vec::new();
     for (index, t) in info.tensors.iter().enumerate() {
         let header = &bytes[t.at..t.data.start];
@@ -295,9 +295,9 @@ pub fn quantize_ggml(
             w.write_all(header).map_err(io)?;
             w.write_all(data).map_err(io)?;
         } else {
-            let width = match t.ttype {
-                TYPE_F32 => 4,
-                TYPE_F16 => 2,
+            let dtype = match t.ttype {
+                TYPE_F32 => DType::F32,
+                TYPE_F16 => DType::F16,
                 other => {
                     return Err(already(format!(
                         "quantized (tensor {} has type {other})",
@@ -314,26 +314,13 @@ pub fn quantize_ggml(
                     quantization,
                 });
             }
-            // n_dims and name_len, the new type, then ne and the name.
-            w.write_all(&header[..8]).map_err(io)?;
-            w.write_all(&quantization.ggml_type().to_le_bytes())
+            ggml::write_tensor_header(&mut w, &t.name, &t.ne, quantization.ggml_type())
                 .map_err(io)?;
-            w.write_all(&header[12..]).map_err(io)?;
-            for raw in data.chunks_exact(row * width) {
-                values.clear();
-                if width == 4 {
-                    values.extend(
-                        raw.chunks_exact(4)
-                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                    );
-                } else {
-                    values.extend(
-                        raw.chunks_exact(2)
-                            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()),
-                    );
-                }
+            let values = ggml::to_f32(dtype, data)
+                .ok_or_else(|| already(format!("tensor {} of type {dtype:?}", t.name)))?;
+            for values in values.chunks_exact(row) {
                 quantized.clear();
-                quantization.quantize_row_into(&values, &mut quantized);
+                quantization.quantize_row_into(values, &mut quantized);
                 w.write_all(&quantized).map_err(io)?;
             }
         }
