@@ -262,7 +262,7 @@ impl ModelStore {
             self.install_ct2(bundle.model_parts, vocabulary, request, progress)?
         } else if let Some(name) = request.name.as_deref().filter(|_| request.from.is_empty()) {
             match request.quantize {
-                Some(q) => self.quantize_installed(name, q, request.force, progress)?,
+                Some(q) => self.quantize_installed(name, q, request, progress)?,
                 None => Installed::Present(self.whisper_model(name)?),
             }
         } else if campplus_only {
@@ -315,11 +315,11 @@ impl ModelStore {
         &self,
         name: &str,
         quantization: Quantization,
-        force: bool,
+        request: &InstallRequest,
         progress: &mut impl FnMut(InstallProgress),
     ) -> Result<Installed, ModelError> {
-        let path = self.whisper_path(&format!("{name}-{quantization}"));
-        if path.is_file() && !force {
+        let path = self.whisper_path(&request.installed_name(name));
+        if path.is_file() && !request.force {
             return Ok(Installed::Present(path));
         }
         let source = self.whisper_model(name)?;
