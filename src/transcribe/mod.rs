@@ -21,7 +21,11 @@
 //!   with a VAD model, only speech is decoded: the Silero VAD finds speech
 //!   spans, [`vad::windows`] groups them into windows of at most 28.5 s split
 //!   at long pauses, and each window is pushed to a [`Session`], its
-//!   timestamps moved back into the recording's timeline.
+//!   timestamps moved back into the recording's timeline. On the CPU with
+//!   two threads or more, the windows are cut into two contiguous chains
+//!   decoded at once, one session and thread each (`chains`: faster than
+//!   one chain with every thread; recordings over an hour stay one chain
+//!   to bound memory).
 //!
 //! Each window is decoded in a fresh whisper.cpp state (10 ms for the base
 //! model, against seconds of decoding). Reusing one state per session gives
@@ -38,6 +42,7 @@
 //!
 //! Invariant: only this module touches whisper-rs.
 
+mod chains;
 mod guards;
 mod live;
 mod split;
@@ -45,7 +50,8 @@ pub mod vad;
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 use whisper_rs::{
     DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
@@ -184,10 +190,21 @@ impl WhisperModel {
 
     /// Starts decoding one recording, window by window.
     pub fn session(&self, options: &DecodeOptions) -> Result<Session, TranscribeError> {
+        self.session_with_threads(options, self.shared.threads)
+    }
+
+    /// [`WhisperModel::session`] decoding with `threads` threads (one
+    /// chain of a recording decoded in several: see `chains`).
+    fn session_with_threads(
+        &self,
+        options: &DecodeOptions,
+        threads: u32,
+    ) -> Result<Session, TranscribeError> {
         let context = &self.shared.context;
         Ok(Session {
             vocabulary: vocabulary_tokens(context, &options.vocabulary)?,
             beam_size: options.beam_size.max(1),
+            threads,
             model: self.clone(),
             previous: Vec::new(),
             segments: Vec::new(),
@@ -244,6 +261,9 @@ pub struct Window<'a> {
 pub struct Session {
     model: WhisperModel,
     beam_size: u32,
+    /// whisper.cpp threads for each window (the model's, unless this
+    /// session is one of a recording's chains).
+    threads: u32,
     /// The vocabulary prompt, tokenized term by term.
     vocabulary: Vec<Vec<i32>>,
     /// The last [`PROMPT_BUDGET`] text tokens decoded: the next prompt.
@@ -352,7 +372,7 @@ impl Session {
         let mut params = FullParams::new(strategy);
         params.set_language(Some("ja"));
         params.set_detect_language(false);
-        params.set_n_threads(self.model.shared.threads as i32);
+        params.set_n_threads(self.threads as i32);
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
@@ -554,31 +574,70 @@ impl Transcriber {
         if on_progress(Progress { done, total }).is_break() {
             return Err(stopped(done));
         }
-        let mut session = self.model.session(&self.options)?;
-        let rate = Audio::SAMPLE_RATE as f64;
-        for window in &windows {
-            let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
-            let to = (window.end + WINDOW_PAD_SECONDS).min(whole.end);
-            let last = ((to * rate) as usize).min(audio.samples.len());
-            let first = ((from * rate) as usize).min(last);
-            let window_speech = speech.as_deref().map(|s| spans_touching(s, from, to));
-            let samples = &audio.samples[first..last];
-            session.push_until(
-                Window {
-                    start: from,
-                    samples,
-                    speech: window_speech,
-                },
-                to,
-            )?;
-            done += window.duration();
-            if on_progress(Progress { done, total }).is_break() {
-                return Err(stopped(done));
+        let shared = &self.model.shared;
+        let runs = chains::split(
+            &windows,
+            chains::chain_count(
+                shared.threads,
+                shared.device.gpu.is_some(),
+                windows.len(),
+                whole.end,
+            ),
+        );
+        let threads = (shared.threads / runs.len() as u32).max(1);
+        let sessions = runs
+            .iter()
+            .map(|_| self.model.session_with_threads(&self.options, threads))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stop = AtomicBool::new(false);
+        let chain = chains::Shared {
+            audio,
+            speech: speech.as_deref(),
+            stop: &stop,
+        };
+        let (results, interrupted) = std::thread::scope(|scope| {
+            let (sender, receiver) = mpsc::channel();
+            let handles: Vec<_> = sessions
+                .into_iter()
+                .zip(&runs)
+                .map(|(session, run)| {
+                    let (sender, chain) = (sender.clone(), &chain);
+                    scope.spawn(move || chains::decode_chain(session, run, chain, sender))
+                })
+                .collect();
+            drop(sender);
+            // Progress is reported here, on the caller's thread, as windows
+            // end in any chain; the loop ends when every chain has.
+            let mut interrupted = false;
+            for seconds in receiver {
+                done += seconds;
+                if !interrupted && on_progress(Progress { done, total }).is_break() {
+                    interrupted = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            let results: Vec<_> = handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (results, interrupted)
+        });
+        let mut parts = Vec::with_capacity(results.len());
+        for result in results {
+            match result? {
+                Some(part) => parts.push(part),
+                None => return Err(stopped(done)),
             }
         }
-        let mut transcription = session.finish();
+        if interrupted {
+            return Err(stopped(done));
+        }
+        let mut transcription = chains::join(parts);
         if let Some(speech) = speech {
-            // The VAD's own list, as found (the session saw the same spans,
+            // The VAD's own list, as found (the sessions saw the same spans,
             // window by window, merged where they overlapped).
             transcription.speech = speech;
         }
