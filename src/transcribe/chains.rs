@@ -8,16 +8,20 @@
 //! machine, the 12.5-minute sample cut in two halves: one process with 2
 //! threads 139.4 s, the two halves at once with 1 thread each 121.8 s.
 //!
-//! The price: a chain after the first starts from the meeting's vocabulary
-//! prompt, as the first window does, instead of the text decoded before it
-//! (which the other chain is still decoding); every other window is decoded
-//! exactly as in one chain.
+//! A chain after the first cannot wait for the text before it (the chain
+//! before is still decoding it), and started from the vocabulary prompt its
+//! first window came out differently: on the 12.5-minute sample a title
+//! misheard there (デジタル化追襲人) cost a 66-second speaker its role. So
+//! such a chain first decodes the window before its own, for its text alone,
+//! and its first window gets a prompt like the one it has in one chain; the
+//! cost is one window more per extra chain.
 //!
 //! Each chain holds a whisper.cpp state: a second one added 330–365 MB to
 //! the peak for base (12.5-minute sample: 614 → 979 MB). So there are at
 //! most [`MAX_CHAINS`], and a recording longer than [`CHAINS_UP_TO_SECONDS`]
 //! is decoded in one chain, which keeps a 3-hour recording under 1 GB.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -43,11 +47,11 @@ pub(super) fn chain_count(threads: u32, gpu: bool, windows: usize, duration: f64
     (threads as usize).min(MAX_CHAINS).min(windows).max(1)
 }
 
-/// Cuts `windows` (in time order) into `n` contiguous runs, each cut at the
-/// window boundary nearest an equal share of the speech, so the chains end
-/// at about the same time. Every run has at least one window when there are
-/// at least `n` windows.
-pub(super) fn split(windows: &[Span], n: usize) -> Vec<&[Span]> {
+/// Cuts `windows` (in time order) into `n` contiguous runs (index ranges),
+/// each cut at the window boundary nearest an equal share of the speech, so
+/// the chains end at about the same time. Every run has at least one window
+/// when there are at least `n` windows.
+pub(super) fn split(windows: &[Span], n: usize) -> Vec<Range<usize>> {
     let n = n.clamp(1, windows.len().max(1));
     let total: f64 = windows.iter().map(Span::duration).sum();
     // before[i]: speech in windows[..i].
@@ -69,10 +73,10 @@ pub(super) fn split(windows: &[Span], n: usize) -> Vec<&[Span]> {
                     .total_cmp(&(before[b] - target).abs())
             })
             .unwrap_or(start + 1);
-        runs.push(&windows[start..cut]);
+        runs.push(start..cut);
         start = cut;
     }
-    runs.push(&windows[start..]);
+    runs.push(start..windows.len());
     runs
 }
 
@@ -86,40 +90,52 @@ pub(super) struct Shared<'a> {
 }
 
 /// Decodes `windows` in order with `session`, sending each window's speech
-/// seconds on `done` after it. `None` when stopped before the end.
+/// seconds on `done` after it. A chain that starts inside the recording is
+/// given the window before its first (`before`), decoded first for its text
+/// alone, so that its first window is prompted as it would be in one chain.
+/// `None` when stopped before the end.
 pub(super) fn decode_chain(
     mut session: Session,
+    before: Option<&Span>,
     windows: &[Span],
     shared: &Shared<'_>,
     done: mpsc::Sender<f64>,
 ) -> Result<Option<Transcription>, TranscribeError> {
-    let rate = Audio::SAMPLE_RATE as f64;
-    let audio = shared.audio;
-    let duration = audio.duration();
-    for window in windows {
+    let failed = |e| {
+        shared.stop.store(true, Ordering::Relaxed);
+        e
+    };
+    if let Some(span) = before {
+        let (window, to) = shared.window(span);
+        session.warm_up(window, to).map_err(failed)?;
+    }
+    for span in windows {
         if shared.stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
-        let to = (window.end + WINDOW_PAD_SECONDS).min(duration);
-        let last = ((to * rate) as usize).min(audio.samples.len());
-        let first = ((from * rate) as usize).min(last);
-        let pushed = session.push_until(
-            Window {
-                start: from,
-                samples: &audio.samples[first..last],
-                speech: shared.speech.map(|s| spans_touching(s, from, to)),
-            },
-            to,
-        );
-        if let Err(e) = pushed {
-            shared.stop.store(true, Ordering::Relaxed);
-            return Err(e);
-        }
+        let (window, to) = shared.window(span);
+        session.push_until(window, to).map_err(failed)?;
         // The receiver is gone only once the run is over.
-        let _ = done.send(window.duration());
+        let _ = done.send(span.duration());
     }
     Ok(Some(session.finish()))
+}
+
+impl Shared<'_> {
+    /// The padded window around the speech of `span`, and its end.
+    fn window(&self, span: &Span) -> (Window<'_>, f64) {
+        let rate = Audio::SAMPLE_RATE as f64;
+        let from = (span.start - WINDOW_PAD_SECONDS).max(0.0);
+        let to = (span.end + WINDOW_PAD_SECONDS).min(self.audio.duration());
+        let last = ((to * rate) as usize).min(self.audio.samples.len());
+        let first = ((from * rate) as usize).min(last);
+        let window = Window {
+            start: from,
+            samples: &self.audio.samples[first..last],
+            speech: self.speech.map(|s| spans_touching(s, from, to)),
+        };
+        (window, to)
+    }
 }
 
 /// The chains' transcriptions, in time order, as one.
@@ -162,14 +178,9 @@ mod tests {
     fn two_chains_share_the_speech_about_equally() {
         let w = windows(&[28.0, 28.0, 10.0, 28.0, 5.0, 28.0, 28.0, 20.0]);
         let runs = split(&w, 2);
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[0].len() + runs[1].len(), w.len());
-        assert_eq!(
-            runs[0].last().map(|s| s.end),
-            Some(w[runs[0].len() - 1].end)
-        );
-        let speech = |r: &[Span]| r.iter().map(Span::duration).sum::<f64>();
-        let (a, b) = (speech(runs[0]), speech(runs[1]));
+        assert_eq!(runs, [0..4, 4..8]);
+        let speech = |r: &Range<usize>| w[r.clone()].iter().map(Span::duration).sum::<f64>();
+        let (a, b) = (speech(&runs[0]), speech(&runs[1]));
         // The cut nearest the half: 94 / 81 of 175 s (the next would be 99 / 76).
         assert_eq!((a, b), (94.0, 81.0));
     }
@@ -180,15 +191,14 @@ mod tests {
         let runs = split(&w, 2);
         assert!(runs.iter().all(|r| !r.is_empty()));
         let w = windows(&[1.0, 1.0, 100.0]);
-        let runs = split(&w, 3);
-        assert_eq!(runs.iter().map(|r| r.len()).collect::<Vec<_>>(), [1, 1, 1]);
+        assert_eq!(split(&w, 3), [0..1, 1..2, 2..3]);
     }
 
     #[test]
     fn one_chain_is_all_the_windows() {
         let w = windows(&[10.0, 20.0]);
-        assert_eq!(split(&w, 1), vec![&w[..]]);
-        assert_eq!(split(&[], 2), vec![&[] as &[Span]]);
+        assert_eq!(split(&w, 1), vec![0..2]);
+        assert_eq!(split(&[], 2), vec![0..0]);
     }
 
     #[test]

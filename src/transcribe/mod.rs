@@ -302,12 +302,35 @@ impl Session {
             Some(spans) => spans.iter().for_each(|&s| note_speech(&mut self.speech, s)),
             None => note_speech(&mut self.speech, Span { start: from, end }),
         }
+        for mut segment in self.decode_in_context(window, end)? {
+            segment.start = (segment.start + from).min(end);
+            segment.end = (segment.end + from).min(end);
+            let (kept, dropped) = (&mut self.segments, &mut self.dropped);
+            guards::guard_one(segment, window.speech, kept, dropped);
+        }
+        Ok(&self.segments[first..])
+    }
+
+    /// Decodes `window` for its text alone, as the next window's prompt:
+    /// none of it is kept. A chain that starts inside a recording reads the
+    /// window before its first this way (see `chains`).
+    fn warm_up(&mut self, window: Window<'_>, end: f64) -> Result<(), TranscribeError> {
+        self.decode_in_context(window, end).map(drop)
+    }
+
+    /// Decodes a window with the prompt of the windows before it and makes
+    /// its text the next prompt; segment times are from the window's start.
+    fn decode_in_context(
+        &mut self,
+        window: Window<'_>,
+        end: f64,
+    ) -> Result<Vec<Segment>, TranscribeError> {
         if window.samples.is_empty() {
-            return Ok(&[]);
+            return Ok(Vec::new());
         }
         let silences = window
             .speech
-            .map(|spans| silences_within(spans, from, end))
+            .map(|spans| silences_within(spans, window.start, end))
             .unwrap_or_default();
         let (decoded, tokens) = self.decode(window.samples, &silences)?;
         // A window decoded without punctuation would teach the next one
@@ -322,13 +345,7 @@ impl Session {
         }
         self.previous
             .drain(..self.previous.len().saturating_sub(PROMPT_BUDGET));
-        for mut segment in decoded {
-            segment.start = (segment.start + from).min(end);
-            segment.end = (segment.end + from).min(end);
-            let (kept, dropped) = (&mut self.segments, &mut self.dropped);
-            guards::guard_one(segment, window.speech, kept, dropped);
-        }
-        Ok(&self.segments[first..])
+        Ok(decoded)
     }
 
     /// The prompt of the next window: the last text tokens the windows
@@ -602,7 +619,9 @@ impl Transcriber {
                 .zip(&runs)
                 .map(|(session, run)| {
                     let (sender, chain) = (sender.clone(), &chain);
-                    scope.spawn(move || chains::decode_chain(session, run, chain, sender))
+                    let before = run.start.checked_sub(1).map(|i| &windows[i]);
+                    let run = &windows[run.clone()];
+                    scope.spawn(move || chains::decode_chain(session, before, run, chain, sender))
                 })
                 .collect();
             drop(sender);
