@@ -6,10 +6,15 @@ use serde::{Deserialize, Serialize};
 
 /// A recording decoded for recognition: mono at [`Audio::SAMPLE_RATE`], and,
 /// when the loader was asked to keep them, the source's channels at the same rate.
+///
+/// Samples are 16-bit, as in a 16-bit WAV file (2 bytes a sample: 330 MB for
+/// three hours); a stage reads the stretch it works on as f32
+/// ([`Audio::mono_f32`], [`sample_f32`]), never the whole recording at once.
 #[derive(Debug, Clone, Default)]
 pub struct Audio {
-    /// Mono (the mean of the source channels), in [-1, 1].
-    pub samples: Vec<f32>,
+    /// Mono (the mean of the source channels); `s` stands for `s / 32768`
+    /// ([`sample_f32`]).
+    pub samples: Vec<i16>,
     /// One track per source channel, in the source's order, each as long as
     /// `samples`. Empty unless `AudioLoader::keep_channels(true)` was used on
     /// a file of more than one channel.
@@ -28,8 +33,8 @@ pub struct Audio {
 impl Audio {
     pub const SAMPLE_RATE: u32 = 16_000;
 
-    /// Mono audio already at [`Audio::SAMPLE_RATE`] (for tests and generated audio).
-    pub fn from_mono(samples: Vec<f32>) -> Self {
+    /// Mono audio already at [`Audio::SAMPLE_RATE`].
+    pub fn from_mono(samples: Vec<i16>) -> Self {
         Audio {
             samples,
             source_channels: 1,
@@ -38,16 +43,50 @@ impl Audio {
         }
     }
 
+    /// Mono f32 audio at [`Audio::SAMPLE_RATE`] (for tests and generated
+    /// audio), rounded to 16 bits ([`sample_i16`]).
+    pub fn from_mono_f32(samples: &[f32]) -> Self {
+        Self::from_mono(samples.iter().map(|&x| sample_i16(x)).collect())
+    }
+
     pub fn duration(&self) -> f64 {
         self.samples.len() as f64 / Self::SAMPLE_RATE as f64
     }
 
-    /// Channel `index` (0-based) as f32 in [-1, 1], if channels were kept.
-    pub fn channel_f32(&self, index: usize) -> Option<Vec<f32>> {
-        self.channels
-            .get(index)
-            .map(|c| c.iter().map(|&s| f32::from(s) / 32768.0).collect())
+    /// The index of the sample at `seconds`, clamped to the recording.
+    pub fn index_at(&self, seconds: f64) -> usize {
+        ((seconds.max(0.0) * Self::SAMPLE_RATE as f64) as usize).min(self.samples.len())
     }
+
+    /// Mono samples `range` as f32 in [-1, 1) (one window or unit, not the
+    /// whole recording: 4 bytes a sample). Panics on a range outside the
+    /// samples, as slicing does.
+    pub fn mono_f32(&self, range: std::ops::Range<usize>) -> Vec<f32> {
+        samples_f32(&self.samples[range])
+    }
+
+    /// Channel `index` (0-based) as f32 in [-1, 1), if channels were kept.
+    pub fn channel_f32(&self, index: usize) -> Option<Vec<f32>> {
+        self.channels.get(index).map(|c| samples_f32(c))
+    }
+}
+
+/// A 16-bit sample as f32 in [-1, 1): `s / 32768`, as WAV readers do.
+pub fn sample_f32(s: i16) -> f32 {
+    f32::from(s) / 32768.0
+}
+
+/// An f32 sample as 16 bits, the inverse of [`sample_f32`]: `x × 32768`
+/// rounded to the nearest and clipped to full scale (NaN gives 0), as a 16-bit
+/// WAV writer stores it. `sample_i16(sample_f32(s)) == s` for every `s`.
+pub fn sample_i16(x: f32) -> i16 {
+    // `as` saturates at the i16 range and maps NaN to 0.
+    (x * 32768.0).round() as i16
+}
+
+/// 16-bit samples as f32 ([`sample_f32`]).
+pub fn samples_f32(samples: &[i16]) -> Vec<f32> {
+    samples.iter().map(|&s| sample_f32(s)).collect()
 }
 
 /// A stretch of time, in seconds from the start of the recording.
@@ -236,4 +275,32 @@ pub struct Turn {
     pub text: String,
     /// Indices into the transcript's segments this turn was made from.
     pub segments: Vec<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sixteen_bit_samples_survive_the_round_trip_through_f32() {
+        for s in i16::MIN..=i16::MAX {
+            assert_eq!(sample_i16(sample_f32(s)), s);
+        }
+        assert_eq!(sample_i16(1.0), i16::MAX);
+        assert_eq!(sample_i16(-1.0), i16::MIN);
+        assert_eq!(sample_i16(7.5), i16::MAX);
+        assert_eq!(sample_i16(f32::NEG_INFINITY), i16::MIN);
+        assert_eq!(sample_i16(f32::NAN), 0);
+        assert_eq!(sample_i16(0.25 + 0.4 / 32768.0), 8192);
+        assert_eq!(sample_i16(0.25 + 0.6 / 32768.0), 8193);
+    }
+
+    #[test]
+    fn ranges_are_read_as_f32_and_times_clamped() {
+        let audio = Audio::from_mono(vec![0, 16384, -32768, 32767]);
+        assert_eq!(audio.mono_f32(1..3), vec![0.5, -1.0]);
+        assert_eq!(audio.index_at(-1.0), 0);
+        assert_eq!(audio.index_at(2.0 / 16_000.0), 2);
+        assert_eq!(audio.index_at(9.0), 4);
+    }
 }

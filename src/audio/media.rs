@@ -384,18 +384,19 @@ impl State<'_> {
 
     /// Puts `seconds` of silence in place of lost audio. Refuses the file
     /// once the silence outgrows the audio decoded by [`MAX_SKIP_SECONDS`]
-    /// (less when channels are kept, so that the headroom stays 38 MB): over
+    /// (less when channels are kept, so that the headroom stays under 38 MB): over
     /// half lost, it would be refused at the end unless as much real audio
     /// followed, and meanwhile a small file with damaged timestamps could
     /// grow the silence without end (250 OGG pages jumping 599 s each are 42
-    /// hours: 9.6 GB at 16 kHz).
+    /// hours: 4.8 GB at 16 kHz).
     fn fill(&mut self, seconds: f64) -> Result<(), AudioError> {
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
         };
         let real = sink.seconds() - self.lost;
         self.lost += seconds;
-        // Bytes a second of output: mono f32, each kept channel i16.
+        // Mono and each kept channel cost 2 bytes a sample: 19 MB for mono
+        // alone, under 38 MB however many channels are kept.
         let kept = sink.kept_channels() as f64;
         let headroom = MAX_SKIP_SECONDS * 4.0 / (4.0 + 2.0 * kept);
         if self.lost > real + headroom {

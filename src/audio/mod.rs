@@ -1,11 +1,12 @@
 //! Loading recordings into [`Audio`]: 16 kHz mono for recognition, and on
-//! request the separate channels at 16 kHz.
+//! request the separate channels at 16 kHz, all as 16-bit samples.
 //!
 //! WAV is read with hound; MP3, M4A/AAC, FLAC, OGG Vorbis, Opus (and ALAC,
 //! AIFF, CAF, MKV/WebM audio, µ-law/ADPCM WAV) with symphonia. Any sample rate
 //! is resampled with rubato's FFT resampler. Decoding is streamed: packets are
 //! decoded, mixed and resampled a chunk at a time and only the 16 kHz result is
-//! kept, so a three-hour 48 kHz recording never sits in memory at 48 kHz.
+//! kept, rounded to 16 bits, so a three-hour 48 kHz recording never sits in
+//! memory at 48 kHz, nor as f32 (its 16 kHz mono result is 330 MB).
 //!
 //! A packet that does not decode, or data the demuxer skipped (noticed from
 //! the timestamps), is replaced by silence of its length so that later times

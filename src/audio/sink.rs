@@ -1,19 +1,22 @@
 //! The streaming end of decoding: takes blocks of planar f32 frames at the
 //! source rate, mixes them to mono (and keeps the channels when asked),
-//! resamples them to 16 kHz in fixed chunks, and stores only the 16 kHz result.
+//! resamples them to 16 kHz in fixed chunks, and stores only the 16 kHz result,
+//! rounded to 16 bits as it is made.
 //!
 //! Nothing here holds more than one resampler chunk of source-rate audio, so a
-//! three-hour recording costs its 16 kHz result and a few kilobytes.
+//! three-hour recording costs its 16 kHz result (2 bytes a sample: 330 MB)
+//! and a few kilobytes.
 
 use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 
-use crate::types::Audio;
+use crate::types::{sample_i16, Audio};
 
 /// Frames of source audio per resampler call.
 const CHUNK: usize = 4096;
-/// Largest sample magnitude passed on (full scale is 1; a float file may go
-/// over it a little). Beyond it, and for NaN and infinities, a sample is
+/// Largest sample magnitude passed to the resampler (full scale is 1; a
+/// float file may go over it a little, and is clipped to full scale when
+/// the output is rounded to 16 bits). Beyond it, and for NaN and infinities, a sample is
 /// damage: the resampler's FFT would turn it into NaN, and then panic.
 const MAX_LEVEL: f32 = 16.0;
 
@@ -52,8 +55,8 @@ pub(super) fn convertible(rate: u32) -> Result<(), String> {
 
 /// What a sink has produced.
 pub(super) struct Output {
-    /// Mono at 16 kHz.
-    pub mono: Vec<f32>,
+    /// Mono at 16 kHz, 16-bit ([`Audio::samples`]).
+    pub mono: Vec<i16>,
     /// One 16 kHz track per source channel, when kept.
     pub channels: Vec<Vec<i16>>,
 }
@@ -342,7 +345,7 @@ impl Sink {
 
     /// The mono output made so far, taken out of the sink (a stream read
     /// as it is resampled); [`Sink::finish`] returns the rest.
-    pub fn take_mono(&mut self) -> Vec<f32> {
+    pub fn take_mono(&mut self) -> Vec<i16> {
         let taken = std::mem::take(&mut self.out.mono);
         self.taken += taken.len();
         taken
@@ -366,19 +369,16 @@ fn emit(out: &mut Output, lanes: &[Vec<f32>], from: usize, to: usize, keep: bool
         return;
     }
     if !keep {
-        out.mono.extend_from_slice(&lanes[0][from..to]);
+        out.mono
+            .extend(lanes[0][from..to].iter().map(|&s| sample_i16(s)));
         return;
     }
     let scale = 1.0 / lanes.len() as f32;
     out.mono
-        .extend((from..to).map(|i| lanes.iter().map(|l| l[i]).sum::<f32>() * scale));
+        .extend((from..to).map(|i| sample_i16(lanes.iter().map(|l| l[i]).sum::<f32>() * scale)));
     for (track, lane) in out.channels.iter_mut().zip(lanes) {
-        track.extend(lane[from..to].iter().map(|&s| to_i16(s)));
+        track.extend(lane[from..to].iter().map(|&s| sample_i16(s)));
     }
-}
-
-fn to_i16(sample: f32) -> i16 {
-    (sample.clamp(-1.0, 1.0) * 32767.0).round() as i16
 }
 
 /// Gives back reserved memory that a too-generous estimate left unused.
@@ -444,10 +444,8 @@ mod tests {
         assert_eq!(count, 3);
         let out = sink.finish().unwrap();
         assert_eq!(out.mono.len(), 16_000);
-        assert!(out
-            .mono
-            .iter()
-            .all(|s| s.is_finite() && s.abs() <= MAX_LEVEL));
+        // Clipped to full scale by the rounding to 16 bits.
+        assert!(out.mono.iter().any(|&s| s == i16::MAX || s == i16::MIN));
     }
 
     #[test]
@@ -461,7 +459,7 @@ mod tests {
         let worst = out.mono[200..15_800]
             .iter()
             .zip(&reference[200..15_800])
-            .map(|(a, b)| (a - b).abs())
+            .map(|(&a, b)| (crate::types::sample_f32(a) - b).abs())
             .fold(0.0f32, f32::max);
         assert!(worst < 0.01, "worst difference {worst}");
     }
@@ -476,7 +474,7 @@ mod tests {
         assert_eq!(out.channels.len(), 2);
         assert_eq!(out.mono.len(), 16_000);
         assert_eq!(out.channels[0].len(), 16_000);
-        assert!((out.mono[8000] - 0.125).abs() < 1e-3);
+        assert!((i32::from(out.mono[8000]) - 4_096).abs() < 40);
         assert!((i32::from(out.channels[0][8000]) - 16_384).abs() < 40);
         assert!((i32::from(out.channels[1][8000]) + 8_192).abs() < 40);
     }

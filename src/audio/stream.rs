@@ -4,8 +4,9 @@
 
 use super::sink::Sink;
 use super::AudioError;
+use crate::types::sample_f32;
 
-/// Interleaved i16 frames at `rate` → 16 kHz mono f32, chunk by chunk.
+/// Interleaved i16 frames at `rate` → 16 kHz mono i16, chunk by chunk.
 pub struct Stream16k {
     sink: Sink,
     rate: u32,
@@ -27,14 +28,14 @@ impl Stream16k {
 
     /// Adds interleaved frames; returns the 16 kHz mono samples they
     /// completed (the resampler works in chunks, so some come later).
-    pub fn push(&mut self, interleaved: &[i16]) -> Result<Vec<f32>, AudioError> {
+    pub fn push(&mut self, interleaved: &[i16]) -> Result<Vec<i16>, AudioError> {
         let lanes = self.planes.len();
         for plane in &mut self.planes {
             plane.clear();
         }
         for frame in interleaved.chunks_exact(lanes) {
             for (plane, &s) in self.planes.iter_mut().zip(frame) {
-                plane.push(f32::from(s) / 32768.0);
+                plane.push(sample_f32(s));
             }
         }
         let frames = self.planes[0].len();
@@ -46,7 +47,7 @@ impl Stream16k {
     }
 
     /// The rest of the stream, once the recording has ended.
-    pub fn finish(self) -> Result<Vec<f32>, AudioError> {
+    pub fn finish(self) -> Result<Vec<i16>, AudioError> {
         let (rate, channels) = (self.rate, self.channels);
         self.sink
             .finish()
@@ -84,7 +85,12 @@ mod tests {
         }
         out.extend(stream.finish().unwrap());
         assert_eq!(out.len(), 16_000 * 3);
-        let rms = (out[8000..40_000].iter().map(|x| x * x).sum::<f32>() / 32_000.0).sqrt();
+        let rms = (out[8000..40_000]
+            .iter()
+            .map(|&x| sample_f32(x).powi(2))
+            .sum::<f32>()
+            / 32_000.0)
+            .sqrt();
         assert!(
             (rms - 8000.0 / 32768.0 / 2f32.sqrt()).abs() < 0.01,
             "rms {rms}"

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use realfft::{RealFftPlanner, RealToComplex};
 
-use crate::types::Audio;
+use crate::types::{sample_f32, Audio};
 
 /// Frame hop: 10 ms at 16 kHz.
 pub const HOP: usize = 160;
@@ -62,7 +62,7 @@ impl Frames {
     /// starts from it): `mfcc` and `f0` stay empty.
     ///
     /// [`analyse`]: Frames::analyse
-    pub fn energy_only(samples: &[f32]) -> Frames {
+    pub fn energy_only(samples: &[i16]) -> Frames {
         let n = samples.len() / HOP;
         let energy: Vec<f32> = (0..n)
             .map(|t| {
@@ -82,7 +82,7 @@ impl Frames {
     }
 
     /// Analyses `samples` (16 kHz mono); `on_frame(done, total)` reports progress.
-    pub fn analyse(samples: &[f32], mut on_frames: impl FnMut(usize, usize)) -> Frames {
+    pub fn analyse(samples: &[i16], mut on_frames: impl FnMut(usize, usize)) -> Frames {
         let n = samples.len() / HOP;
         let mut planner = RealFftPlanner::<f32>::new();
         let mfcc_fft = planner.plan_fft_forward(NFFT);
@@ -147,12 +147,12 @@ impl Frames {
     }
 }
 
-fn sample(samples: &[f32], i: isize) -> f32 {
-    if i < 0 {
-        0.0
-    } else {
-        samples.get(i as usize).copied().unwrap_or(0.0)
-    }
+/// Sample `i` as f32, 0 outside the recording.
+fn sample(samples: &[i16], i: isize) -> f32 {
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| samples.get(i))
+        .map_or(0.0, |&s| sample_f32(s))
 }
 
 type Forward<'a> = (
@@ -163,7 +163,7 @@ type Forward<'a> = (
 type Inverse<'a> = (&'a Arc<dyn realfft::ComplexToReal<f32>>, &'a mut Vec<f32>);
 
 /// F0 of the 40 ms around `centre` by autocorrelation; 0 when unvoiced.
-fn pitch(samples: &[f32], centre: usize, forward: Forward, inverse: Inverse) -> f32 {
+fn pitch(samples: &[i16], centre: usize, forward: Forward, inverse: Inverse) -> f32 {
     let (fft, input, spec) = forward;
     let (ifft, acf) = inverse;
     let start = centre as isize - F0_WIN as isize / 2;
@@ -256,14 +256,15 @@ fn silence_level(energy: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::sample_i16;
 
     #[test]
     fn finds_the_pitch_of_a_pulse_train() {
         let sr = Audio::SAMPLE_RATE as f32;
-        let samples: Vec<f32> = (0..16000)
+        let samples: Vec<i16> = (0..16000)
             .map(|i| {
                 let t = i as f32 / sr;
-                (2.0 * PI * 150.0 * t).sin() + 0.5 * (2.0 * PI * 300.0 * t).sin()
+                sample_i16(0.6 * (2.0 * PI * 150.0 * t).sin() + 0.3 * (2.0 * PI * 300.0 * t).sin())
             })
             .collect();
         let frames = Frames::analyse(&samples, |_, _| {});

@@ -416,7 +416,7 @@ fn embed_units(
             let Some(unit) = units.get(i) else {
                 return out;
             };
-            out.push((i, model.embed(unit_samples(audio, unit))));
+            out.push((i, model.embed(&unit_samples(audio, unit))));
             report(done.fetch_add(1, Ordering::Relaxed) + 1);
         }
     };
@@ -440,13 +440,11 @@ fn embed_units(
         .collect()
 }
 
-/// The samples of `unit`, clamped to the recording.
-fn unit_samples<'a>(audio: &'a Audio, unit: &units::Unit) -> &'a [f32] {
-    let rate = Audio::SAMPLE_RATE as f64;
-    let n = audio.samples.len();
-    let start = ((unit.start.max(0.0) * rate) as usize).min(n);
-    let end = ((unit.end.max(0.0) * rate) as usize).clamp(start, n);
-    &audio.samples[start..end]
+/// The samples of `unit` as f32, clamped to the recording.
+fn unit_samples(audio: &Audio, unit: &units::Unit) -> Vec<f32> {
+    let start = audio.index_at(unit.start);
+    let end = audio.index_at(unit.end).max(start);
+    audio.mono_f32(start..end)
 }
 
 /// A short unit's statistics are too noisy to split a segment on: it takes

@@ -193,6 +193,7 @@ mod tests {
             samples.push((i as f32 * 0.08).sin() * 0.3);
         }
         samples.extend(std::iter::repeat_n(0.0, sr));
+        let samples: Vec<i16> = samples.into_iter().map(crate::types::sample_i16).collect();
         let frames = Frames::analyse(&samples, |_, _| {});
         let segment: Segment = serde_json::from_value(serde_json::json!({
             "start": 0.0,

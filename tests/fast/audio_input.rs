@@ -36,13 +36,26 @@ fn stereo_is_mixed_to_mono() {
     let audio = load(&path).unwrap();
     assert_eq!(audio.samples.len(), 16_000);
     assert_eq!(audio.source_channels, 2);
-    assert!((audio.samples[100] - 0.25).abs() < 1e-4);
+    assert_eq!(audio.samples[100], 8_192);
     assert!((audio.duration() - 1.0).abs() < 1e-9);
     assert!(audio.channels.is_empty());
 
     let kept = AudioLoader::new().keep_channels(true).load(&path).unwrap();
     assert_eq!(kept.channels, vec![vec![16_384; 16_000], vec![0; 16_000]]);
     assert_eq!(kept.samples, audio.samples);
+}
+
+#[test]
+fn sixteen_bit_samples_at_16_khz_are_kept_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exact.wav");
+    let written: Vec<i16> = (0..20_000i32)
+        .map(|i| (i * 3_277 % 65_536 - 32_768) as i16)
+        .chain([i16::MIN, i16::MAX, 0, -1, 1])
+        .collect();
+    let frames: Vec<Vec<i16>> = written.iter().map(|&s| vec![s]).collect();
+    write_wav(&path, 16_000, 1, &frames);
+    assert_eq!(load(&path).unwrap().samples, written);
 }
 
 #[test]
@@ -70,8 +83,7 @@ fn other_sample_rates_are_resampled() {
     let audio = load(&path).unwrap();
     assert_eq!(audio.source_rate, 44_100);
     assert_eq!(audio.samples.len(), 16_000);
-    let level = 1000.0 / 32768.0;
-    assert!((audio.samples[8000] - level).abs() < 1e-3);
+    assert!(audio.samples[8000].abs_diff(1000) <= 32);
 }
 
 fn error_for(path: &Path) -> (AudioError, String) {

@@ -218,7 +218,7 @@ fn load(path: &Path, keep: bool) -> Result<Audio, AudioError> {
     match outcome {
         Outcome::Done { value, peak } => {
             let returned = value.as_ref().map_or(0, |a| {
-                a.samples.len() * 4 + a.channels.iter().map(|c| c.len() * 2).sum::<usize>()
+                a.samples.len() * 2 + a.channels.iter().map(|c| c.len() * 2).sum::<usize>()
             });
             assert!(
                 peak <= BASE_MEMORY + PER_OUTPUT_BYTE * returned,
@@ -232,8 +232,13 @@ fn load(path: &Path, keep: bool) -> Result<Audio, AudioError> {
     }
 }
 
-fn rms(samples: &[f32]) -> f32 {
-    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+fn rms(samples: &[i16]) -> f32 {
+    (samples
+        .iter()
+        .map(|&s| kaigiroku::types::sample_f32(s).powi(2))
+        .sum::<f32>()
+        / samples.len().max(1) as f32)
+        .sqrt()
 }
 
 #[test]
@@ -288,7 +293,6 @@ fn every_damaged_or_unusual_file_gives_its_outcome() {
                     assert_eq!(audio.source_rate, *rate, "{name}");
                     assert_eq!(audio.source_channels, *channels, "{name}");
                     assert!(rms(&audio.samples) > 0.02, "{name}: silent");
-                    assert!(audio.samples.iter().all(|s| s.is_finite()), "{name}");
                     let messages: Vec<&str> =
                         audio.warnings.iter().map(|w| w.message.as_str()).collect();
                     match warning {
@@ -329,10 +333,7 @@ fn six_channels_are_kept_in_order() {
         assert_eq!(audio.channels.len(), 6, "{name}");
         for (k, channel) in audio.channels.iter().enumerate() {
             assert_eq!(channel.len(), audio.samples.len(), "{name}");
-            let level = rms(&channel
-                .iter()
-                .map(|&s| f32::from(s) / 32768.0)
-                .collect::<Vec<_>>());
+            let level = rms(channel);
             let expected = 0.1 * (k + 1) as f32 / 2f32.sqrt();
             assert!(
                 (level - expected).abs() < 0.1 * expected,

@@ -39,7 +39,7 @@ fn what_is_played_is_recorded_at_its_length() {
     assert_eq!(spec.bits_per_sample, 16);
     let audio = kaigiroku::audio::load(&wavs[0]).unwrap();
     assert!(audio.warnings.is_empty(), "{:?}", audio.warnings);
-    let recorded = &audio.samples;
+    let recorded = &kaigiroku::types::samples_f32(&audio.samples);
 
     // Where the first and the last second of speech are in the recording.
     let second = RATE as usize;
@@ -278,7 +278,13 @@ fn a_device_that_goes_away_is_reopened_and_the_recording_kept() {
     let loud = audio
         .samples
         .chunks(RATE as usize / 2)
-        .filter(|c| c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32 > 1e-4)
+        .filter(|c| {
+            c.iter()
+                .map(|&s| kaigiroku::types::sample_f32(s).powi(2))
+                .sum::<f32>()
+                / c.len() as f32
+                > 1e-4
+        })
         .count();
     assert!(
         loud >= 10,

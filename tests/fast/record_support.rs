@@ -135,7 +135,7 @@ pub fn cut(path: &Path, from: f64, seconds: f64) -> Vec<f32> {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kaigi-2022-01/meeting.wav");
     let audio = kaigiroku::audio::load(&sample).unwrap();
     let start = (from * f64::from(RATE)) as usize;
-    let piece = audio.samples[start..start + (seconds * f64::from(RATE)) as usize].to_vec();
+    let piece = &audio.samples[start..start + (seconds * f64::from(RATE)) as usize];
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: RATE,
@@ -143,12 +143,11 @@ pub fn cut(path: &Path, from: f64, seconds: f64) -> Vec<f32> {
         sample_format: hound::SampleFormat::Int,
     };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in &piece {
-        w.write_sample((s * 32767.0).clamp(-32768.0, 32767.0) as i16)
-            .unwrap();
+    for &s in piece {
+        w.write_sample(s).unwrap();
     }
     w.finalize().unwrap();
-    piece
+    kaigiroku::types::samples_f32(piece)
 }
 
 /// A running `kaigiroku record`, its stderr collected.

@@ -46,8 +46,7 @@ fn cut(path: &Path, from: f64, seconds: f64, rate: u32) {
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     let step = 16000 / rate as usize;
     for s in piece.iter().step_by(step.max(1)) {
-        w.write_sample((s * 32767.0).clamp(-32768.0, 32767.0) as i16)
-            .unwrap();
+        w.write_sample(*s).unwrap();
     }
     w.finalize().unwrap();
 }

@@ -475,11 +475,11 @@ pub fn load_wav(path: &Path) -> Result<Audio, String> {
         .map(|s| s.map(|s| s as f32 / 32768.0))
         .collect::<Result<Vec<f32>, _>>()
         .map_err(err)?;
-    let samples = raw
+    let samples: Vec<f32> = raw
         .chunks(channels)
         .map(|c| c.iter().sum::<f32>() / channels as f32)
         .collect();
-    Ok(Audio::from_mono(samples))
+    Ok(Audio::from_mono_f32(&samples))
 }
 
 /// The `segments` of a Whisper fixture (`{"source": …, "segments": […]}`).
