@@ -385,7 +385,7 @@ pub struct LiveRun<'p> {
 
 impl LiveRun<'_> {
     /// Adds 16 kHz mono samples; decodes the windows they close.
-    pub fn push(&mut self, samples: &[f32]) -> Result<(), PipelineError> {
+    pub fn push(&mut self, samples: &[i16]) -> Result<(), PipelineError> {
         Ok(self.transcriber.push(samples)?)
     }
 

@@ -27,7 +27,7 @@ pub struct LiveTranscriber {
     session: Session,
     vad: Option<Vad>,
     /// The whole recording so far, 16 kHz mono.
-    samples: Vec<f32>,
+    samples: Vec<i16>,
     /// Settled speech spans, in order.
     speech: Vec<Span>,
     /// Everything before this is settled (speech in `speech`, or silence).
@@ -66,7 +66,7 @@ impl LiveTranscriber {
     }
 
     /// Adds samples (16 kHz mono) and decodes the windows they close.
-    pub fn push(&mut self, samples: &[f32]) -> Result<(), TranscribeError> {
+    pub fn push(&mut self, samples: &[i16]) -> Result<(), TranscribeError> {
         self.samples.extend_from_slice(samples);
         // Steps at fixed points of the recording, however the samples
         // arrive: the text does not depend on the size of the blocks.
@@ -136,7 +136,7 @@ impl LiveTranscriber {
         let from = self.settled;
         let last = ((now * rate) as usize).min(self.samples.len());
         let first = ((from * rate) as usize).min(last);
-        let found = vad.speech(&Audio::from_mono(self.samples[first..last].to_vec()))?;
+        let found = vad.speech(&self.samples[first..last])?;
         let limit = if end {
             f64::INFINITY
         } else {

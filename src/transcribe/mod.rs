@@ -59,7 +59,7 @@ use whisper_rs::{
 };
 
 use crate::model::HParams;
-use crate::types::{Audio, Dropped, Segment, Span};
+use crate::types::{samples_f32, Audio, Dropped, Segment, Span};
 pub use live::LiveTranscriber;
 use split::DecodedToken;
 pub use vad::Vad;
@@ -73,6 +73,11 @@ pub enum TranscribeError {
     },
     #[error("recognition failed: {0}")]
     Whisper(#[from] whisper_rs::WhisperError),
+    #[error("the VAD model gave {probabilities} speech probabilities for {samples} samples; a Silero model at 16 kHz gives one per {} samples", vad::FRAME)]
+    VadFrames {
+        samples: usize,
+        probabilities: usize,
+    },
     #[error("recognition stopped after {done:.0} of {total:.0} s of speech")]
     Stopped { done: f64, total: f64 },
 }
@@ -248,8 +253,9 @@ impl Default for DecodeOptions {
 pub struct Window<'a> {
     /// Where `samples[0]` lies in the recording, in seconds.
     pub start: f64,
-    /// 16 kHz mono samples (at most about 30 s: Whisper's window).
-    pub samples: &'a [f32],
+    /// 16 kHz mono samples (at most about 30 s: Whisper's window), read
+    /// as f32 when the window is decoded.
+    pub samples: &'a [i16],
     /// The VAD's speech spans in and around the window (recording
     /// timeline, in order), or `None` without VAD. Pauses between them cut
     /// segments and time them, and the guards drop silence phrases over
@@ -375,7 +381,7 @@ impl Session {
     /// returns the text tokens decoded, the next window's context.
     fn decode(
         &self,
-        samples: &[f32],
+        samples: &[i16],
         silences: &[Span],
     ) -> Result<(Vec<Segment>, Vec<i32>), TranscribeError> {
         let strategy = if self.beam_size > 1 {
@@ -401,7 +407,7 @@ impl Session {
         }
         // A fresh state for every window: see the module documentation.
         let mut state = self.model.shared.context.create_state()?;
-        state.full(params, samples)?;
+        state.full(params, &samples_f32(samples))?;
         let eot = self.model.shared.context.token_eot();
         let mut segments = Vec::new();
         let mut tokens = Vec::new();
@@ -579,7 +585,7 @@ impl Transcriber {
         };
         let (speech, windows) = match self.vad.as_mut() {
             Some(vad) => {
-                let speech = vad.speech(audio)?;
+                let speech = vad.speech(&audio.samples)?;
                 let windows = vad::windows(&speech, WINDOW_SECONDS, SPLIT_PAUSE_SECONDS);
                 (Some(speech), windows)
             }

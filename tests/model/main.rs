@@ -14,3 +14,4 @@ mod live;
 mod quantized;
 mod real_model;
 mod speakers;
+mod vad;
