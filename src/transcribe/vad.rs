@@ -4,13 +4,18 @@
 //! whisper.cpp reads its input in place (`whisper_vad_detect_speech`: one
 //! speech probability per 512-sample frame, the model's LSTM state carried
 //! from frame to frame and cleared at each call), but it wants f32 and the
-//! recording is 16-bit: the probabilities are found over pieces of
-//! [`PIECE_FRAMES`] converted one at a time, each read from
-//! [`PRE_ROLL_FRAMES`] before its start so that the LSTM state has settled
-//! where its probabilities are kept, and the spans are made from all the
-//! probabilities at once ([`spans_from_probabilities`], whisper.cpp's
-//! `whisper_vad_segments_from_probs` in Rust). On the sample meetings the
-//! spans are exactly those of one call over the whole recording.
+//! recording is 16-bit (3 h as f32 would be 691 MB): the probabilities are
+//! found over pieces of 30 minutes ([`PIECE_FRAMES`], 115 MB as f32, less
+//! than the second whisper.cpp state that decoding holds later), each read
+//! from [`PRE_ROLL_FRAMES`] (131 s) before its start, and the spans are made
+//! from all the probabilities at once ([`spans_from_probabilities`],
+//! whisper.cpp's `whisper_vad_segments_from_probs` in Rust, which gives its
+//! spans exactly). A recording of up to 30 minutes is one piece: its spans
+//! are those of one call. After a cut, the LSTM state differs a little from
+//! one call's, for minutes on noisy audio (probabilities 1e-3 apart after
+//! the pre-roll): measured with a cut every minute, the clean samples' spans
+//! were the same and 2 of the noisy sample's 228 span ends moved by one
+//! frame (32 ms, inside the 0.2 s padding of every window).
 
 use std::path::Path;
 
@@ -33,13 +38,13 @@ const MERGE_GAP_MS: i64 = 200;
 
 /// Samples per speech probability: the Silero model's window at 16 kHz.
 pub const FRAME: usize = 512;
-/// Frames converted to f32 and read in one call: 10 minutes (37.5 MB).
-const PIECE_FRAMES: usize = 18_750;
+/// Frames converted to f32 and read in one call: 30 minutes (115 MB).
+const PIECE_FRAMES: usize = 56_250;
 /// Frames read before a piece (and not kept) so that the model's state is
-/// what it would be there in one call over the whole recording: 32.8 s.
-/// (Silero forgets within a second or two; measured on the samples: the
-/// probabilities after the pre-roll are those of one call.)
-const PRE_ROLL_FRAMES: usize = 1_024;
+/// close to what one call would have there: 131 s. (With 33 s, 3 of the
+/// noisy sample's spans ended a frame apart with one cut, 27 with a cut
+/// every minute.)
+const PRE_ROLL_FRAMES: usize = 4_096;
 
 /// A loaded Silero VAD model (one per thread: finding speech needs `&mut`).
 pub struct Vad {
@@ -69,7 +74,7 @@ impl Vad {
 
     /// [`Vad::speech`] with the probabilities found `piece_frames` frames
     /// of [`FRAME`] samples at a time (tests cut shorter pieces than the
-    /// 10 minutes of [`Vad::speech`]).
+    /// 30 minutes of [`Vad::speech`]).
     pub fn speech_in_pieces(
         &mut self,
         samples: &[i16],
