@@ -25,7 +25,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use super::{spans_touching, Session, TranscribeError, Transcription, Window, WINDOW_PAD_SECONDS};
+use super::{padded_window, Session, TranscribeError, Transcription, Window};
 use crate::types::{Audio, Span};
 
 /// Chains per recording at most: each costs a whisper.cpp state in memory.
@@ -124,17 +124,12 @@ pub(super) fn decode_chain(
 impl Shared<'_> {
     /// The padded window around the speech of `span`, and its end.
     fn window(&self, span: &Span) -> (Window<'_>, f64) {
-        let rate = Audio::SAMPLE_RATE as f64;
-        let from = (span.start - WINDOW_PAD_SECONDS).max(0.0);
-        let to = (span.end + WINDOW_PAD_SECONDS).min(self.audio.duration());
-        let last = ((to * rate) as usize).min(self.audio.samples.len());
-        let first = ((from * rate) as usize).min(last);
-        let window = Window {
-            start: from,
-            samples: &self.audio.samples[first..last],
-            speech: self.speech.map(|s| spans_touching(s, from, to)),
-        };
-        (window, to)
+        padded_window(
+            &self.audio.samples,
+            span,
+            self.audio.duration(),
+            self.speech,
+        )
     }
 }
 

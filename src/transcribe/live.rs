@@ -12,8 +12,8 @@
 //! found whole later.
 
 use super::{
-    spans_touching, vad, Session, TranscribeError, Transcription, Vad, Window, SPLIT_PAUSE_SECONDS,
-    WINDOW_PAD_SECONDS, WINDOW_SECONDS,
+    padded_window, vad, Session, TranscribeError, Transcription, Vad, SPLIT_PAUSE_SECONDS,
+    WINDOW_SECONDS,
 };
 use crate::types::{Audio, Span};
 
@@ -163,23 +163,9 @@ impl LiveTranscriber {
     }
 
     fn decode(&mut self, now: f64, window: Span) -> Result<(), TranscribeError> {
-        let rate = Audio::SAMPLE_RATE as f64;
-        let from = (window.start - WINDOW_PAD_SECONDS).max(0.0);
-        let to = (window.end + WINDOW_PAD_SECONDS).min(now);
-        let last = ((to * rate) as usize).min(self.samples.len());
-        let first = ((from * rate) as usize).min(last);
-        let speech = self
-            .vad
-            .as_ref()
-            .map(|_| spans_touching(&self.speech, from, to));
-        self.session.push_until(
-            Window {
-                start: from,
-                samples: &self.samples[first..last],
-                speech,
-            },
-            to,
-        )?;
+        let speech = self.vad.as_ref().map(|_| self.speech.as_slice());
+        let (window, to) = padded_window(&self.samples, &window, now, speech);
+        self.session.push_until(window, to)?;
         Ok(())
     }
 }

@@ -670,6 +670,28 @@ impl Transcriber {
     }
 }
 
+/// The window Whisper decodes for the speech of `span`: padded by
+/// [`WINDOW_PAD_SECONDS`] on each side, cut at 0 and at `until` (the end of
+/// the audio so far), with the VAD spans touching it; and its end.
+fn padded_window<'a>(
+    samples: &'a [i16],
+    span: &Span,
+    until: f64,
+    speech: Option<&'a [Span]>,
+) -> (Window<'a>, f64) {
+    let rate = Audio::SAMPLE_RATE as f64;
+    let from = (span.start - WINDOW_PAD_SECONDS).max(0.0);
+    let to = (span.end + WINDOW_PAD_SECONDS).min(until);
+    let last = ((to * rate) as usize).min(samples.len());
+    let first = ((from * rate) as usize).min(last);
+    let window = Window {
+        start: from,
+        samples: &samples[first..last],
+        speech: speech.map(|s| spans_touching(s, from, to)),
+    };
+    (window, to)
+}
+
 /// Adds a speech span to those seen: one that overlaps or touches the last
 /// is merged into it (windows overlap by their padding, so a span may come
 /// twice; windows without VAD follow each other).
