@@ -5,10 +5,12 @@
 # segment's text being Whisper's own (`verbatim` where it was corrected), so
 # tests/model/corpus.rs scores roles, sections and 要旨 without recognition.
 # Usage: bench/corpus-fixtures.sh [NAME…]   (default: every corpus meeting)
+# OUT=DIR writes them there instead (then score them with
+# KAIGIROKU_CORPUS_FIXTURES=DIR bench/corpus.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kaigiroku=$(scripts/prepare.sh)
-out=tests/fixtures/corpus
+out="${OUT:-tests/fixtures/corpus}"
 mkdir -p "$out"
 names=("$@")
 if ((${#names[@]} == 0)); then

@@ -118,6 +118,9 @@ pub enum Flag {
     /// A phrase Whisper is known to invent in silence (「ご視聴ありがとうございました」…),
     /// kept because the audio under it is speech.
     SilencePhrase,
+    /// Speech Whisper skipped in its window, decoded again on its own: the
+    /// window's text had nothing there though the VAD heard speech.
+    Redecoded,
 }
 
 /// A stretch of recognised speech.

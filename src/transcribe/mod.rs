@@ -38,12 +38,14 @@
 //!
 //! Inside a session, `split` cuts Whisper's segments into sentences and
 //! `guards` cuts repetition loops, drops silence phrases over non-speech and
-//! flags low confidence.
+//! flags low confidence; `holes` finds speech Whisper skipped inside a
+//! window, which is decoded again on its own.
 //!
 //! Invariant: only this module touches whisper-rs.
 
 mod chains;
 mod guards;
+mod holes;
 mod live;
 mod split;
 pub mod vad;
@@ -59,7 +61,7 @@ use whisper_rs::{
 };
 
 use crate::model::HParams;
-use crate::types::{samples_f32, Audio, Dropped, Segment, Span};
+use crate::types::{samples_f32, Audio, Dropped, Flag, Segment, Span};
 pub use live::LiveTranscriber;
 use split::DecodedToken;
 pub use vad::Vad;
@@ -108,6 +110,9 @@ const WINDOW_PAD_SECONDS: f64 = 0.2;
 /// Whisper reads at most half its 448-token text context as prompt, one of
 /// them the start-of-previous marker.
 const PROMPT_BUDGET: usize = 223;
+/// A hole decoded again whose no-speech probability is above this is
+/// dropped (whisper.cpp's own no-speech threshold).
+const MAX_NO_SPEECH: f32 = 0.6;
 /// Beam width unless told otherwise: greedy decoding measured worse on
 /// Japanese meeting speech and once dropped a whole sentence.
 const DEFAULT_BEAM_SIZE: u32 = 5;
@@ -308,7 +313,7 @@ impl Session {
             Some(spans) => spans.iter().for_each(|&s| note_speech(&mut self.speech, s)),
             None => note_speech(&mut self.speech, Span { start: from, end }),
         }
-        for mut segment in self.decode_in_context(window, end)? {
+        for mut segment in self.decode_in_context(window, end, true)? {
             segment.start = (segment.start + from).min(end);
             segment.end = (segment.end + from).min(end);
             let (kept, dropped) = (&mut self.segments, &mut self.dropped);
@@ -321,15 +326,18 @@ impl Session {
     /// none of it is kept. A chain that starts inside a recording reads the
     /// window before its first this way (see `chains`).
     fn warm_up(&mut self, window: Window<'_>, end: f64) -> Result<(), TranscribeError> {
-        self.decode_in_context(window, end).map(drop)
+        self.decode_in_context(window, end, false).map(drop)
     }
 
     /// Decodes a window with the prompt of the windows before it and makes
     /// its text the next prompt; segment times are from the window's start.
+    /// With `fill_holes`, speech Whisper skipped inside the window is
+    /// decoded again on its own (`holes`).
     fn decode_in_context(
         &mut self,
         window: Window<'_>,
         end: f64,
+        fill_holes: bool,
     ) -> Result<Vec<Segment>, TranscribeError> {
         if window.samples.is_empty() {
             return Ok(Vec::new());
@@ -338,7 +346,16 @@ impl Session {
             .speech
             .map(|spans| silences_within(spans, window.start, end))
             .unwrap_or_default();
-        let (decoded, tokens) = self.decode(window.samples, &silences)?;
+        let first = self.decode(window.samples, &silences)?;
+        let tokens = first.tokens;
+        let mut decoded = first.segments;
+        if let (Some(speech), true) = (window.speech, fill_holes) {
+            let times: Vec<f64> = first.times.iter().map(|t| t + window.start).collect();
+            for hole in holes::find(speech, window.start, end, &times) {
+                decoded.extend(self.decode_hole(&window, hole, end, &silences)?);
+            }
+            decoded.sort_by(|a, b| a.start.total_cmp(&b.start));
+        }
         // A window decoded without punctuation would teach the next one
         // to write none: its prompt gets the text with sentence ends.
         if split::unpunctuated(&decoded) {
@@ -377,13 +394,60 @@ impl Session {
         prompt
     }
 
-    /// Decodes one stretch of samples; times relative to its start. Also
-    /// returns the text tokens decoded, the next window's context.
-    fn decode(
-        &self,
-        samples: &[i16],
+    /// Decodes the speech of `hole` (inside `window`, which ends at `end`)
+    /// alone, with the window's prompt; segments are timed from the
+    /// window's start and flagged [`Flag::Redecoded`]. What Whisper takes
+    /// for no speech there is recorded as dropped.
+    fn decode_hole(
+        &mut self,
+        window: &Window<'_>,
+        hole: Span,
+        end: f64,
         silences: &[Span],
-    ) -> Result<(Vec<Segment>, Vec<i32>), TranscribeError> {
+    ) -> Result<Vec<Segment>, TranscribeError> {
+        let relative = Span {
+            start: hole.start - window.start,
+            end: hole.end - window.start,
+        };
+        let (sub, sub_end) = padded_window(window.samples, &relative, end - window.start, None);
+        let offset = sub.start;
+        let inside: Vec<Span> = silences
+            .iter()
+            .filter(|s| s.end > offset && s.start < sub_end)
+            .map(|s| Span {
+                start: s.start - offset,
+                end: s.end - offset,
+            })
+            .collect();
+        let again = self.decode(sub.samples, &inside)?;
+        if again.no_speech > MAX_NO_SPEECH {
+            for segment in again.segments {
+                self.dropped.push(Dropped {
+                    start: segment.start + offset + window.start,
+                    end: segment.end + offset + window.start,
+                    text: segment.text,
+                    reason: format!(
+                        "decoded again where the window's text skipped speech, but Whisper took it for no speech (p = {:.2})",
+                        again.no_speech
+                    ),
+                });
+            }
+            return Ok(Vec::new());
+        }
+        Ok(again
+            .segments
+            .into_iter()
+            .map(|mut segment| {
+                segment.start += offset;
+                segment.end += offset;
+                segment.flags.push(Flag::Redecoded);
+                segment
+            })
+            .collect())
+    }
+
+    /// Decodes one stretch of samples; times relative to its start.
+    fn decode(&self, samples: &[i16], silences: &[Span]) -> Result<Decoded, TranscribeError> {
         let strategy = if self.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: self.beam_size as i32,
@@ -411,7 +475,10 @@ impl Session {
         let eot = self.model.shared.context.token_eot();
         let mut segments = Vec::new();
         let mut tokens = Vec::new();
+        let mut times = Vec::new();
+        let mut no_speech: f32 = 0.0;
         for segment in state.as_iter() {
+            no_speech = no_speech.max(segment.no_speech_probability());
             let (start, end) = (segment.start_timestamp(), segment.end_timestamp());
             let mut decoded = Vec::new();
             for token in (0..segment.n_tokens()).filter_map(|i| segment.get_token(i)) {
@@ -428,10 +495,28 @@ impl Session {
                     t_dtw: data.t_dtw,
                 });
             }
+            times.extend(decoded.iter().map(|t| t.time() as f64 / 100.0));
             segments.extend(split::split(&decoded, start, end, silences));
         }
-        Ok((segments, tokens))
+        Ok(Decoded {
+            segments,
+            tokens,
+            times,
+            no_speech,
+        })
     }
+}
+
+/// One stretch decoded by [`Session::decode`].
+struct Decoded {
+    /// Sentence-sized segments, seconds from the stretch's start.
+    segments: Vec<Segment>,
+    /// The text tokens, the next window's context.
+    tokens: Vec<i32>,
+    /// When each text token is spoken, seconds from the stretch's start.
+    times: Vec<f64>,
+    /// Whisper's probability that the stretch holds no speech.
+    no_speech: f32,
 }
 
 /// The vocabulary as prompt tokens, one entry per term, each after a

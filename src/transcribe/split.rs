@@ -46,7 +46,7 @@ pub struct DecodedToken {
 impl DecodedToken {
     /// When the token is spoken: its DTW time when there is one, else the
     /// middle of Whisper's own token timestamps.
-    fn time(&self) -> i64 {
+    pub(super) fn time(&self) -> i64 {
         if self.t_dtw >= 0 {
             self.t_dtw
         } else {
