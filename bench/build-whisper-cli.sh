@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds whisper.cpp's own `whisper-cli` from the *same* whisper.cpp source that
-# kaigiroku links (the copy bundled in the whisper-rs-sys crate), so the
-# benchmark compares front ends, not engine versions.
+# kaigiroku links (vendor/whisper-rs-sys: the copy bundled in the whisper-rs-sys
+# crate with vendor/whisper-rs-sys.patch), so the benchmark compares front
+# ends, not engine versions.
 #
 # The crate bundles only the library (src/, ggml/, include/, cmake/), not
 # examples/ where whisper-cli lives. Those front-end files come from the
@@ -19,7 +20,7 @@ set -euo pipefail
 
 cache="${KAIGIROKU_CACHE:-$HOME/.cache/kaigiroku}"
 openmp="${WHISPER_CLI_OPENMP:-OFF}"
-root="$cache/whisper-cli-build"
+root="$cache/whisper-cli-build-vendor"
 src="$root/whisper.cpp"
 build="$root/build-openmp-$openmp"
 bin="$build/bin/whisper-cli"
@@ -29,11 +30,8 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
-crate=$(ls -d "$HOME"/.cargo/registry/src/*/whisper-rs-sys-0.15.0/whisper.cpp 2>/dev/null | head -1 || true)
-if [ -z "$crate" ]; then
-  echo "build-whisper-cli: whisper-rs-sys-0.15.0 not in ~/.cargo/registry; run 'cargo fetch' in the crate first" >&2
-  exit 1
-fi
+crate="$(cd "$(dirname "$0")/.." && pwd)/vendor/whisper-rs-sys/whisper.cpp"
+[ -d "$crate" ] || { echo "build-whisper-cli: $crate missing" >&2; exit 1; }
 command -v cmake >/dev/null || { echo "build-whisper-cli: cmake missing (scripts/setup.sh installs it)" >&2; exit 1; }
 
 mkdir -p "$root"
@@ -60,7 +58,7 @@ if [ ! -f "$src/.assembled" ]; then
   # those fall-through `case` labels so it compiles against the crate's ggml.
   sed -i -E '/^[[:space:]]*case GGML_(FTYPE_MOSTLY|TYPE)_(NVFP4|Q1_0):[[:space:]]*$/d' "$src/examples/common-ggml.cpp"
   {
-    echo "library (src/, ggml/, include/, CMakeLists.txt): $crate"
+    echo "library (src/, ggml/, include/, CMakeLists.txt): $crate (whisper-rs-sys 0.15.0 + vendor/whisper-rs-sys.patch)"
     echo "examples/ (whisper-cli front end): $sdist_name (whisper.cpp 1.8.5), sha256 $sdist_sha256"
     echo "patched: examples/common-ggml.cpp without the NVFP4/Q1_0 case labels (types absent from ggml 1.8.3)"
   } >"$src/BENCH-PROVENANCE.txt"
