@@ -6,7 +6,7 @@
 //! timed inside it; such a stretch is a hole, decoded again on its own
 //! (`Session::decode_in_context`). Pure functions over times in seconds.
 
-use crate::types::Span;
+use crate::types::{Segment, Span};
 
 /// A token covers this much audio on each side of its (DTW) time: DTW
 /// times wander by up to a second in fluent speech.
@@ -62,6 +62,22 @@ pub fn find(speech: &[Span], from: f64, to: f64, token_times: &[f64]) -> Vec<Spa
         .collect()
 }
 
+/// Cuts the window's own segments back to their side of each hole (same
+/// timeline): none of their tokens lies in a hole, so one that reaches
+/// into it does so only by its timestamps, and would overlap the speech
+/// decoded there again.
+pub fn clip(segments: &mut [Segment], holes: &[Span]) {
+    for segment in segments {
+        for hole in holes {
+            if segment.start < hole.start && segment.end > hole.start {
+                segment.end = hole.start;
+            } else if segment.start >= hole.start && segment.start < hole.end {
+                segment.start = hole.end.min(segment.end);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +129,27 @@ mod tests {
         assert_eq!(holes, vec![span(0.0, 4.5)]);
         // … a lone 2 s piece (10–12 s) is too little speech.
         assert!(find(&[span(10.0, 12.0)], 0.0, 12.0, &[]).is_empty());
+    }
+
+    #[test]
+    fn segments_reaching_into_a_hole_are_cut_back_to_their_side() {
+        let segment = |start: f64, end: f64| Segment {
+            start,
+            end,
+            text: "x".into(),
+            confidence: 1.0,
+            flags: Vec::new(),
+            verbatim: None,
+            corrections: Vec::new(),
+        };
+        let mut segments = vec![
+            segment(10.0, 30.0),
+            segment(22.0, 40.0),
+            segment(41.0, 45.0),
+        ];
+        clip(&mut segments, &[span(20.0, 35.0)]);
+        let times: Vec<(f64, f64)> = segments.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(times, vec![(10.0, 20.0), (35.0, 40.0), (41.0, 45.0)]);
     }
 
     #[test]

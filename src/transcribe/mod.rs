@@ -351,7 +351,16 @@ impl Session {
         let mut decoded = first.segments;
         if let (Some(speech), true) = (window.speech, fill_holes) {
             let times: Vec<f64> = first.times.iter().map(|t| t + window.start).collect();
-            for hole in holes::find(speech, window.start, end, &times) {
+            // In the window's timeline, as its segments are.
+            let found: Vec<Span> = holes::find(speech, window.start, end, &times)
+                .iter()
+                .map(|h| Span {
+                    start: h.start - window.start,
+                    end: h.end - window.start,
+                })
+                .collect();
+            holes::clip(&mut decoded, &found);
+            for &hole in &found {
                 decoded.extend(self.decode_hole(&window, hole, end, &silences)?);
             }
             decoded.sort_by(|a, b| a.start.total_cmp(&b.start));
@@ -394,10 +403,11 @@ impl Session {
         prompt
     }
 
-    /// Decodes the speech of `hole` (inside `window`, which ends at `end`)
-    /// alone, with the window's prompt; segments are timed from the
-    /// window's start and flagged [`Flag::Redecoded`]. What Whisper takes
-    /// for no speech there is recorded as dropped.
+    /// Decodes the speech of `hole` (seconds from the window's start; the
+    /// window ends at `end`, same timeline) alone, with the window's prompt;
+    /// segments are timed from the window's start and flagged
+    /// [`Flag::Redecoded`]. What Whisper takes for no speech there is
+    /// recorded as dropped.
     fn decode_hole(
         &mut self,
         window: &Window<'_>,
@@ -405,11 +415,7 @@ impl Session {
         end: f64,
         silences: &[Span],
     ) -> Result<Vec<Segment>, TranscribeError> {
-        let relative = Span {
-            start: hole.start - window.start,
-            end: hole.end - window.start,
-        };
-        let (sub, sub_end) = padded_window(window.samples, &relative, end - window.start, None);
+        let (sub, sub_end) = padded_window(window.samples, &hole, end - window.start, None);
         let offset = sub.start;
         let inside: Vec<Span> = silences
             .iter()
