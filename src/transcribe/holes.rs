@@ -15,7 +15,7 @@ const TOKEN_REACH: f64 = 1.0;
 const JOIN_GAP: f64 = 1.0;
 /// Speech seconds a hole must hold to be decoded again: a short phrase
 /// Whisper left out is not worth a decode, and is often a cough or noise.
-pub const MIN_HOLE_SPEECH: f64 = 3.0;
+const MIN_HOLE_SPEECH: f64 = 3.0;
 
 /// The holes of a window from `from` to `to`: stretches of `speech` (the
 /// VAD's spans, recording timeline) that no token time (same timeline)

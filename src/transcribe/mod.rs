@@ -361,7 +361,7 @@ impl Session {
                 .collect();
             holes::clip(&mut decoded, &found);
             for &hole in &found {
-                decoded.extend(self.decode_hole(&window, hole, end, &silences)?);
+                decoded.extend(self.decode_hole(&window, speech, hole, end)?);
             }
             decoded.sort_by(|a, b| a.start.total_cmp(&b.start));
         }
@@ -404,28 +404,21 @@ impl Session {
     }
 
     /// Decodes the speech of `hole` (seconds from the window's start; the
-    /// window ends at `end`, same timeline) alone, with the window's prompt;
-    /// segments are timed from the window's start and flagged
-    /// [`Flag::Redecoded`]. What Whisper takes for no speech there is
-    /// recorded as dropped.
+    /// window ends at `end`, same timeline) alone, with the window's prompt
+    /// and the VAD's `speech` (recording timeline) for its pauses; segments
+    /// are timed from the window's start and flagged [`Flag::Redecoded`].
+    /// What Whisper takes for no speech there is recorded as dropped.
     fn decode_hole(
         &mut self,
         window: &Window<'_>,
+        speech: &[Span],
         hole: Span,
         end: f64,
-        silences: &[Span],
     ) -> Result<Vec<Segment>, TranscribeError> {
         let (sub, sub_end) = padded_window(window.samples, &hole, end - window.start, None);
         let offset = sub.start;
-        let inside: Vec<Span> = silences
-            .iter()
-            .filter(|s| s.end > offset && s.start < sub_end)
-            .map(|s| Span {
-                start: s.start - offset,
-                end: s.end - offset,
-            })
-            .collect();
-        let again = self.decode(sub.samples, &inside)?;
+        let silences = silences_within(speech, window.start + offset, window.start + sub_end);
+        let again = self.decode(sub.samples, &silences)?;
         if again.no_speech > MAX_NO_SPEECH {
             for segment in again.segments {
                 self.dropped.push(Dropped {
