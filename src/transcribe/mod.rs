@@ -27,14 +27,15 @@
 //!   one chain with every thread; recordings over an hour stay one chain
 //!   to bound memory).
 //!
-//! Each window is decoded in a fresh whisper.cpp state (10 ms for the base
-//! model, against seconds of decoding). Reusing one state per session gives
-//! different text: `whisper_full_with_state` reseeds every beam decoder's
-//! random generator but the first one's, which only `whisper_init_state`
-//! seeds, and beam search samples its candidates with it — on the sample
-//! meeting 12 of 43 segments changed (CER alike). A fresh state keeps the
-//! text what it was, and each window's text independent of the windows
-//! decoded before it except through the prompt.
+//! A session decodes all its windows in one whisper.cpp state, made at its
+//! first window. whisper.cpp as shipped would not allow it: beam search
+//! draws candidates with each beam's random generator, and
+//! `whisper_full_with_state` reseeded all of them but the first, which only
+//! `whisper_init_state` seeds; a state used again gave different text (12 of
+//! 43 segments on the sample meeting). The vendored whisper.cpp reseeds the
+//! first too (vendor/README.md), so each window's text depends on the
+//! windows before it only through the prompt, as with a fresh state; a
+//! state per window had cost a 330 MB allocation touched anew each time.
 //!
 //! Inside a session, `split` cuts Whisper's segments into sentences and
 //! `guards` cuts repetition loops, drops silence phrases over non-speech and
@@ -57,7 +58,7 @@ use std::sync::{mpsc, Arc};
 
 use whisper_rs::{
     DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
-    WhisperContextParameters,
+    WhisperContextParameters, WhisperState,
 };
 
 use crate::model::HParams;
@@ -220,6 +221,7 @@ impl WhisperModel {
             segments: Vec::new(),
             dropped: Vec::new(),
             speech: Vec::new(),
+            state: None,
         })
     }
 
@@ -284,6 +286,8 @@ pub struct Session {
     dropped: Vec<Dropped>,
     /// Speech spans seen so far, in order.
     speech: Vec<Span>,
+    /// The whisper.cpp state every window is decoded in, made at the first.
+    state: Option<WhisperState>,
 }
 
 impl Session {
@@ -446,7 +450,7 @@ impl Session {
     }
 
     /// Decodes one stretch of samples; times relative to its start.
-    fn decode(&self, samples: &[i16], silences: &[Span]) -> Result<Decoded, TranscribeError> {
+    fn decode(&mut self, samples: &[i16], silences: &[Span]) -> Result<Decoded, TranscribeError> {
         let strategy = if self.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: self.beam_size as i32,
@@ -468,8 +472,10 @@ impl Session {
         if !prompt.is_empty() {
             params.set_tokens(&prompt);
         }
-        // A fresh state for every window: see the module documentation.
-        let mut state = self.model.shared.context.create_state()?;
+        let state = match &mut self.state {
+            Some(state) => state,
+            None => self.state.insert(self.model.shared.context.create_state()?),
+        };
         state.full(params, &samples_f32(samples))?;
         let eot = self.model.shared.context.token_eot();
         let mut segments = Vec::new();

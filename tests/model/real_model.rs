@@ -307,3 +307,46 @@ fn one_model_decodes_two_recordings_at_once() {
     assert!(texts[0].chars().count() > 10, "{texts:?}");
     assert_eq!(texts[0], texts[1], "the same audio gives the same text");
 }
+
+/// A session decodes every window in one whisper.cpp state, which is only
+/// right if a state used again decodes as a fresh one does: beam search
+/// draws its candidates with per-beam random generators, and the vendored
+/// whisper.cpp reseeds all of them at every call (vendor/README.md).
+#[test]
+fn a_state_used_again_decodes_as_a_fresh_one() {
+    use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+    let _turn = one_decoder_at_a_time();
+    let context = WhisperContext::new_with_params(
+        base_model().to_str().unwrap(),
+        WhisperContextParameters::default(),
+    )
+    .unwrap();
+    let text = |state: &mut whisper_rs::WhisperState, samples: &[i16]| {
+        let mut params = FullParams::new(SamplingStrategy::BeamSearch {
+            beam_size: 5,
+            patience: -1.0,
+        });
+        params.set_language(Some("ja"));
+        params.set_n_threads(2);
+        let samples: Vec<f32> = samples.iter().map(|&s| s as f32 / 32768.0).collect();
+        state.full(params, &samples).unwrap();
+        state
+            .as_iter()
+            .map(|segment| segment.to_str_lossy().unwrap().into_owned())
+            .collect::<String>()
+    };
+    let (first, second) = (excerpt(0, 28), excerpt(39, 67));
+    let fresh: Vec<String> = [&first, &second]
+        .iter()
+        .map(|samples| text(&mut context.create_state().unwrap(), samples))
+        .collect();
+    let mut state = context.create_state().unwrap();
+    let again: Vec<String> = [&first, &second, &first]
+        .iter()
+        .map(|samples| text(&mut state, samples))
+        .collect();
+    assert!(fresh[0].chars().count() > 20, "{fresh:?}");
+    assert_eq!(again[0], fresh[0]);
+    assert_eq!(again[1], fresh[1], "the second window in a used state");
+    assert_eq!(again[2], fresh[0], "the first window again in a used state");
+}

@@ -6903,6 +6903,11 @@ int whisper_full_with_state(
     }
 
     // TAGS: WHISPER_DECODER_INIT
+    // Every decoder's generator starts from its seed at every call, the
+    // first one's included (whisper_init_state seeds it once), so that a
+    // state used again decodes as a fresh one does.
+    state->decoders[0].rng = std::mt19937(0);
+
     for (int j = 1; j < n_decoders; j++) {
         auto & decoder = state->decoders[j];
 
@@ -8937,8 +8942,9 @@ static void whisper_exp_compute_token_level_timestamps_dtw(
     struct ggml_cgraph * gf = ggml_new_graph(gctx);
     ggml_build_forward_expand(gf, w);
 
-    ggml_backend_ptr backend { ggml_backend_init_by_type(GGML_BACKEND_DEVICE_TYPE_CPU, nullptr) };
-    ggml_backend_graph_compute(backend.get(), gf);
+    // With the caller's threads: a backend of its own would take ggml's
+    // default of 4, started at every call and spinning on a busy machine.
+    ggml_graph_compute_helper(gf, n_threads, nullptr, nullptr);
 
     ggml_tensor * alignment = dtw_and_backtrace(gctx, w);
 

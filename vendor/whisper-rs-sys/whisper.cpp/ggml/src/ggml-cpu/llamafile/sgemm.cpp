@@ -274,6 +274,25 @@ inline float hsum(__m256 x) {
 inline float hsum(__m512 x) {
     return _mm512_reduce_add_ps(x);
 }
+
+// Four horizontal sums at once, each added in the same order as hsum(__m512)
+// (GCC's _mm512_reduce_add_ps: halves, then quarters, then pairs), so that a
+// result does not depend on which of the two computed it.
+inline __m128 hsum4(__m512 a, __m512 b, __m512 c, __m512 d) {
+    // 256-bit halves added: [a lanes 0+2, 1+3 | b lanes 0+2, 1+3], and c, d.
+    const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)),
+                                    _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)));
+    const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 2, 3, 2)),
+                                    _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(1, 0, 1, 0)));
+    // 128-bit quarters added: one lane each for a, b, c, d.
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)),
+                                   _mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)));
+    // In each lane: elements 0 + 2 and 1 + 3, then those two.
+    const __m512 p = _mm512_add_ps(q, _mm512_permute_ps(q, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512 s = _mm512_add_ps(p, _mm512_permute_ps(p, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm512_castps512_ps128(
+        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), s));
+}
 #endif // __AVX512F__
 
 #if defined(__riscv_zvfh)
@@ -584,13 +603,31 @@ class tinyBLAS {
                 }
             }
         }
+        // The columns past the last whole vector, summed apart so that the
+        // loops over Cv stay simple enough to unroll and Cv stays in
+        // registers (a loop over l inside them put it on the stack).
+        float tail[RN][RM] = {};
+        if (kv < k)
+            for (int64_t j = 0; j < RN; ++j)
+                for (int64_t i = 0; i < RM; ++i)
+                    for (int64_t l = kv; l < k; ++l)
+                        tail[j][i] += tail_float(A[lda * (ii + i) + l]) * tail_float(B[ldb * (jj + j) + l]);
+#if defined(__AVX512F__)
+        if constexpr (RM == 4 && std::is_same_v<D, __m512>) {
+            // A column's four sums at once, stored together: for a short k
+            // (64, attention's head size) one sum at a time cost as much as
+            // the products.
+#pragma GCC unroll 8
+            for (int64_t j = 0; j < RN; ++j)
+                _mm_storeu_ps(C + ldc * (jj + j) + ii,
+                              _mm_add_ps(hsum4(Cv[j][0], Cv[j][1], Cv[j][2], Cv[j][3]),
+                                         _mm_loadu_ps(tail[j])));
+            return;
+        }
+#endif
         for (int64_t j = 0; j < RN; ++j)
-            for (int64_t i = 0; i < RM; ++i) {
-                float tail = 0.0f;
-                for (int64_t l = kv; l < k; ++l)
-                    tail += tail_float(A[lda * (ii + i) + l]) * tail_float(B[ldb * (jj + j) + l]);
-                C[ldc * (jj + j) + (ii + i)] = hsum(Cv[j][i]) + tail;
-            }
+            for (int64_t i = 0; i < RM; ++i)
+                C[ldc * (jj + j) + (ii + i)] = hsum(Cv[j][i]) + tail[j][i];
     }
 
     template <int RM, int RN, int BM>
