@@ -47,65 +47,36 @@ pub(super) fn chain_count(threads: u32, gpu: bool, windows: usize, duration: f64
     (threads as usize).min(MAX_CHAINS).min(windows).max(1)
 }
 
-/// What a window costs to decode beyond its speech, in seconds of speech:
-/// the encoder and the prompt take the same time for a short window as for
-/// a full one. Fitted on the 12.5-minute sample's windows (one thread each,
-/// two runs): a window took 1.9–2.4 s plus 0.18–0.19 s per second of its
-/// span, so a window is worth 11–13 s of speech.
-const WINDOW_COST_SECONDS: f64 = 12.0;
-
-/// The cost of decoding `window`, in seconds of speech.
-fn window_cost(window: &Span) -> f64 {
-    window.duration() + WINDOW_COST_SECONDS
-}
-
-/// Cuts `windows` (in time order) into `n` contiguous runs (index ranges)
-/// whose longest takes the least time, so the chains end at about the same
-/// time. A run's time is its windows' costs ([`window_cost`]) plus, for
-/// every run but the first, the window before it, which its chain decodes
-/// first for the prompt ([`decode_chain`]). Every run has at least one
-/// window when there are at least `n` windows.
+/// Cuts `windows` (in time order) into `n` contiguous runs (index ranges),
+/// each cut at the window boundary nearest an equal share of the speech, so
+/// the chains end at about the same time. Every run has at least one window
+/// when there are at least `n` windows.
 pub(super) fn split(windows: &[Span], n: usize) -> Vec<Range<usize>> {
     let n = n.clamp(1, windows.len().max(1));
-    let costs: Vec<f64> = windows.iter().map(window_cost).collect();
-    // before[i]: the cost of windows[..i].
-    let mut before = Vec::with_capacity(costs.len() + 1);
+    let total: f64 = windows.iter().map(Span::duration).sum();
+    // before[i]: speech in windows[..i].
+    let mut before = Vec::with_capacity(windows.len() + 1);
     before.push(0.0);
-    for c in &costs {
-        before.push(before.last().copied().unwrap_or(0.0) + c);
-    }
-    let run_cost = |from: usize, to: usize| {
-        let warm_up = from.checked_sub(1).map_or(0.0, |i| costs[i]);
-        before[to] - before[from] + warm_up
-    };
-    // worst[k][i]: the least cost of the costliest run when windows[..i]
-    // are cut into k + 1 runs; cut[k][i]: where the last of them starts.
-    let len = windows.len();
-    let mut worst = vec![vec![f64::INFINITY; len + 1]; n];
-    let mut cut = vec![vec![0; len + 1]; n];
-    for (i, cost) in worst[0].iter_mut().enumerate() {
-        *cost = run_cost(0, i);
-    }
-    for k in 1..n {
-        for i in k + 1..=len {
-            for j in k..i {
-                let cost = worst[k - 1][j].max(run_cost(j, i));
-                if cost < worst[k][i] {
-                    worst[k][i] = cost;
-                    cut[k][i] = j;
-                }
-            }
-        }
+    for w in windows {
+        before.push(before.last().copied().unwrap_or(0.0) + w.duration());
     }
     let mut runs = Vec::with_capacity(n);
-    let mut end = len;
-    for k in (1..n).rev() {
-        let start = cut[k][end];
-        runs.push(start..end);
-        end = start;
+    let mut start = 0;
+    for k in 1..n {
+        let target = total * k as f64 / n as f64;
+        // Leave at least one window for this run and each run after it.
+        let last_cut = windows.len() - (n - k);
+        let cut = (start + 1..=last_cut)
+            .min_by(|&a, &b| {
+                (before[a] - target)
+                    .abs()
+                    .total_cmp(&(before[b] - target).abs())
+            })
+            .unwrap_or(start + 1);
+        runs.push(start..cut);
+        start = cut;
     }
-    runs.push(0..end);
-    runs.reverse();
+    runs.push(start..windows.len());
     runs
 }
 
@@ -199,21 +170,14 @@ mod tests {
     }
 
     #[test]
-    fn two_chains_take_about_the_same_time() {
+    fn two_chains_share_the_speech_about_equally() {
         let w = windows(&[28.0, 28.0, 10.0, 28.0, 5.0, 28.0, 28.0, 20.0]);
-        // Costs 40 40 22 40 17 40 40 32. Cut before window 5: 159 against
-        // 112 and the warm-up window's 17. One cut earlier: 142 against
-        // 129 + 40 = 169; one later: 199 against 72 + 40.
-        assert_eq!(split(&w, 2), [0..5, 5..8]);
-    }
-
-    #[test]
-    fn a_window_weighs_more_than_its_speech() {
-        // Costs 52 and six of 16. Cut before window 3: 84 against 64 + 16.
-        // By speech alone (40 s against 24 s) the cut would be before
-        // window 1.
-        let w = windows(&[40.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0]);
-        assert_eq!(split(&w, 2), [0..3, 3..7]);
+        let runs = split(&w, 2);
+        assert_eq!(runs, [0..4, 4..8]);
+        let speech = |r: &Range<usize>| w[r.clone()].iter().map(Span::duration).sum::<f64>();
+        let (a, b) = (speech(&runs[0]), speech(&runs[1]));
+        // The cut nearest the half: 94 / 81 of 175 s (the next would be 99 / 76).
+        assert_eq!((a, b), (94.0, 81.0));
     }
 
     #[test]
