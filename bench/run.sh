@@ -73,10 +73,10 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 kaigiroku_built="$CARGO_TARGET_DIR/release/kaigiroku"
-if [ ! -x "$kaigiroku_built" ]; then
-  log "building kaigiroku (release)"
-  cargo build --release --quiet
-fi
+# Always: a binary left from an older checkout would be benchmarked in place
+# of this one (cargo does nothing when it is up to date).
+log "building kaigiroku (release)"
+cargo build --release --quiet
 if [ ! -f "$models/ggml-base.bin" ] || [ ! -f "$models/ggml-silero-v6.2.0.bin" ]; then
   log "installing the Whisper base and Silero VAD models"
   "$kaigiroku_built" model install
