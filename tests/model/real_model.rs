@@ -13,7 +13,7 @@ use kaigiroku::meeting::Meeting;
 use kaigiroku::metrics::cer;
 use kaigiroku::model::{GgmlInfo, InstallRequest, ModelStore};
 use kaigiroku::transcribe::{DecodeOptions, Device, Transcriber, WhisperModel, Window};
-use kaigiroku::types::{Audio, Span};
+use kaigiroku::types::{samples_f32, Audio, Span};
 
 /// Character error rate the sample must stay under with the base model,
 /// beam 5 and the meeting's vocabulary as prompt (measured: see README).
@@ -328,8 +328,7 @@ fn a_state_used_again_decodes_as_a_fresh_one() {
         });
         params.set_language(Some("ja"));
         params.set_n_threads(2);
-        let samples: Vec<f32> = samples.iter().map(|&s| s as f32 / 32768.0).collect();
-        state.full(params, &samples).unwrap();
+        state.full(params, &samples_f32(samples)).unwrap();
         state
             .as_iter()
             .map(|segment| segment.to_str_lossy().unwrap().into_owned())
